@@ -1,0 +1,1 @@
+"""FHIR R4 plumbing shared by every route: media types, errors, bundles, capability."""

@@ -1,0 +1,1 @@
+"""Identifier validation exposed as the FHIR operation `$validate-identifier`."""

@@ -1,0 +1,61 @@
+"""create_app(): the gateway's lifespan, middleware, exception handlers and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.db import create_engine, create_sessionmaker
+from app.fhir.handlers import install_exception_handlers
+from app.fhir.request_context import RequestContextMiddleware
+from app.identifiers.router import router as identifiers_router
+from app.logging import configure_logging
+from app.settings import Settings, get_settings
+from app.system.health import database_probe
+from app.system.router import fhir as metadata_router
+from app.system.router import health as health_router
+
+DESCRIPTION = """
+FHIR R4 API for England's children's social care, health, education and police
+systems to agree who a child is (NHS number, traced against the NHS Spine) and
+whether the child is protected (CP-IS style child-protection flags).
+
+**The absence of a child-protection flag is not evidence that a child is safe.**
+Most children in serious case reviews never had a plan.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.database_url:
+        raise RuntimeError("CCI_DATABASE_URL is not set; `cci serve` starts an embedded database")
+    database_url = settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.readiness_probes = {"database": database_probe(engine)}
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    app = FastAPI(
+        title="CCI Gateway",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
+    install_exception_handlers(app)
+    app.include_router(health_router)
+    app.include_router(metadata_router)
+    app.include_router(identifiers_router)
+    return app

@@ -1,0 +1,1 @@
+"""Service endpoints: CapabilityStatement, liveness and readiness."""

@@ -1,0 +1,1 @@
+"""The `cci` command line: starts the services and runs operational tasks."""

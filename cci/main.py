@@ -1,0 +1,116 @@
+"""`cci`: start the service and run its operational tasks."""
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from app import __version__
+from app.main import create_app
+from app.migrations import upgrade_database
+from app.settings import Settings, get_settings
+from cci.database import DatabaseTargets, resolve_databases
+from cci.serve import serve_all
+
+app = typer.Typer(no_args_is_help=True, help="CCI Gateway command line.")
+db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder for the embedded database [env: CCI_DATA_DIR]"),
+]
+
+
+def load_settings(data_dir: Path | None = None) -> Settings:
+    settings = get_settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+def databases(settings: Settings) -> DatabaseTargets:
+    """The gateway and Spine database URLs, starting the embedded server when needed."""
+    import os
+
+    return asyncio.run(
+        resolve_databases(
+            settings.database_url, os.environ.get("CCI_SPINE_DATABASE_URL"), settings.data_dir
+        )
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDirOption = None) -> None:
+    """Apply every database migration (gateway database)."""
+    targets = databases(load_settings(data_dir))
+    upgrade_database(targets.gateway_url)
+    console.print("[green]gateway database is at the latest revision[/green]")
+
+
+@app.command()
+def openapi(
+    check: Annotated[bool, typer.Option(help="Fail if the committed file is out of date")] = False,
+) -> None:
+    """Write openapi/gateway.json from the application's routes."""
+    from app.openapi import OPENAPI_PATH, render_openapi
+
+    rendered = render_openapi()
+    if check:
+        if not OPENAPI_PATH.exists() or OPENAPI_PATH.read_text() != rendered:
+            console.print(f"[red]{OPENAPI_PATH} is out of date: run `cci openapi`[/red]")
+            raise typer.Exit(1)
+        return
+    OPENAPI_PATH.write_text(rendered)
+    console.print(f"wrote {OPENAPI_PATH}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on [env: CCI_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Gateway port [env: CCI_PORT]")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Start the gateway, migrating its database first (embedded PostgreSQL unless configured)."""
+    started = time.perf_counter()
+    settings = load_settings(data_dir)
+    updates: dict[str, object] = {}
+    if host is not None:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    settings = settings.model_copy(update=updates)
+    targets = databases(settings)
+    upgrade_database(targets.gateway_url)
+    settings = settings.model_copy(update={"database_url": targets.gateway_url})
+    gateway = create_app(settings)
+    configs = [
+        uvicorn.Config(
+            gateway, host=settings.host, port=settings.port, log_config=None, access_log=False
+        )
+    ]
+    where = (
+        "embedded PostgreSQL in " + str(settings.data_dir)
+        if targets.embedded
+        else "CCI_DATABASE_URL"
+    )
+    console.print(
+        f"[bold]CCI Gateway[/bold] {__version__} on {settings.base_url} "
+        f"(database: {where}; ready in {time.perf_counter() - started:.1f} s)"
+    )
+    asyncio.run(serve_all(configs))
+
+
+if __name__ == "__main__":
+    app()

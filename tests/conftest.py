@@ -1,0 +1,6 @@
+"""Shared fixtures live in tests/fixtures/; each domain adds its own module there."""
+
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.app",
+]
