@@ -15,6 +15,7 @@ from app.settings import Settings, get_settings
 from app.system.health import database_probe
 from app.system.router import fhir as metadata_router
 from app.system.router import health as health_router
+from app.trace.spine_client import SpineClient
 
 DESCRIPTION = """
 FHIR R4 API for England's children's social care, health, education and police
@@ -39,10 +40,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        spine_client = SpineClient.from_settings(settings)
+        app.state.spine_client = spine_client
         app.state.readiness_probes = {"database": database_probe(engine)}
         try:
             yield
         finally:
+            await spine_client.aclose()
             await engine.dispose()
 
     configure_logging(settings.log_level, json=settings.log_json)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +36,27 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     spine_base_url: str = "http://127.0.0.1:9000/personal-demographics/FHIR/R4"
+    spine_access_token: SecretStr | None = Field(
+        default=None, description="Static bearer token for the Spine; unset sends none (mock)"
+    )
+    spine_connect_timeout_seconds: float = 2.0
+    spine_read_timeout_seconds: float = 5.0
+    spine_deadline_seconds: float = Field(
+        default=8.0, description="Upper bound on one Spine call, retries and waits included"
+    )
+    spine_max_retries: int = Field(default=2, ge=0, le=5)
+    spine_backoff_base_seconds: float = 0.1
+    spine_backoff_max_seconds: float = 2.0
+    spine_breaker_failure_threshold: int = Field(default=5, ge=1)
+    spine_breaker_reset_seconds: float = 10.0
+    spine_max_concurrency: int = Field(default=10, ge=1)
+    spine_rate_limit_tps: float = Field(
+        default=5.0, ge=0, description="Outbound requests per second to the Spine; 0 = unlimited"
+    )
+    trace_deadline_seconds: float = Field(
+        default=20.0, description="Upper bound on one $match, all of its Spine calls included"
+    )
+    trace_max_spine_calls: int = Field(default=10, ge=1, le=30)
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,1 @@
+"""Trace: NHS-number retrieval, demographic search and `Patient/$match` against the Spine."""

@@ -1,0 +1,15 @@
+"""FastAPI dependencies of the trace package: the lifespan's Spine client."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.trace.spine_client import SpineClient
+
+
+def get_spine_client(request: Request) -> SpineClient:
+    client: SpineClient = request.app.state.spine_client
+    return client
+
+
+SpineClientDep = Annotated[SpineClient, Depends(get_spine_client)]
