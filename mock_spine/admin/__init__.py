@@ -1,0 +1,1 @@
+"""Developer controls: change records and inject faults on a running mock Spine."""

@@ -1,0 +1,1 @@
+"""All of the mock Spine's SQL."""

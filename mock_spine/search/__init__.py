@@ -1,0 +1,1 @@
+"""Patient search as PDS does it: parameter validation, matching and scoring."""
