@@ -48,9 +48,10 @@ def test_breaker_half_open_lets_one_trial_through() -> None:
     clock = Clock()
     breaker = CircuitBreaker(threshold=2, reset_seconds=5, clock=clock)
     breaker.record_failure()
-    assert breaker.state is BreakerState.CLOSED
+    states = [breaker.state]
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    states.append(breaker.state)
+    assert states == [BreakerState.CLOSED, BreakerState.OPEN]
     with pytest.raises(ServiceUnavailable):
         breaker.before_call()
     clock.now += 5

@@ -1,0 +1,177 @@
+"""The cascading trace behind `Patient/$match`: verify a claimed number, then search.
+
+Order (issue 5, step 4): a claimed NHS number that validates is retrieved and
+scored like any candidate, so it only becomes `certain` if the demographics agree;
+then the strategies of `strategies.CASCADE` run until one candidate is certain on
+full agreement, the Spine-call budget is spent, or the deadline nears. Candidates
+from every step are merged by NHS number and graded together.
+"""
+
+import time
+from dataclasses import dataclass, field, replace
+
+import structlog
+
+from app.fhir.errors import FHIRError, ServiceUnavailable
+from app.trace.demographics import Demographics
+from app.trace.grading import Candidate, Grade, GradedMatch, grade
+from app.trace.names import surname_frequency
+from app.trace.normalise import name_key
+from app.trace.scoring import FieldScore, Level, MatchScore, frequency_weight, score
+from app.trace.spine_client import RetrieveStatus, SearchParams, SpineClient, SpinePatient
+from app.trace.strategies import CASCADE
+from cci_common.identifiers.nhs_number import NHSNumber
+
+CLAIMED = "claimed-nhs-number"
+# Strategies whose PDS search matched the family name exactly (current or historic).
+FAMILY_FILTERED = frozenset({"exact", "family-birthdate", "day-month-swapped"})
+FULL_AGREEMENT = frozenset({Level.EXACT, Level.NICKNAME, Level.MISSING})
+
+log = structlog.get_logger("app.trace")
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """What the caller knows; `demographics.nhs_number` is the claimed number if it validates."""
+
+    demographics: Demographics
+    claimed_number_invalid: bool = False
+
+
+@dataclass
+class TraceResult:
+    matches: list[GradedMatch]
+    spine_calls: int
+    strategies: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def grade(self) -> Grade | None:
+        return self.matches[0].grade if self.matches else None
+
+
+class _Trace:
+    def __init__(
+        self, spine: SpineClient, query: MatchQuery, max_calls: int, deadline: float
+    ) -> None:
+        self.spine = spine
+        self.query = query.demographics
+        self.max_calls = max_calls
+        self.deadline = deadline
+        self.found: dict[str, tuple[SpinePatient, set[str]]] = {}
+        self.calls = 0
+        self.strategies: list[str] = []
+        self.warnings: list[str] = []
+        self.siblings_checked = False
+        self.answered = 0  # Spine calls that got an answer
+
+    async def run(self) -> TraceResult:
+        if self.query.nhs_number:
+            await self._verify_claimed(NHSNumber(self.query.nhs_number))
+        if not self._decided():
+            await self._cascade()
+        matches = self._graded()
+        return TraceResult(matches, self.calls, self.strategies, self.warnings)
+
+    async def _verify_claimed(self, claimed: NHSNumber) -> None:
+        self.calls += 1
+        self.strategies.append(CLAIMED)
+        result = await self.spine.retrieve(claimed, deadline=self.deadline)
+        self.answered += 1
+        if result.patient is None:
+            self.warnings.append(
+                "The NHS number supplied was not found on the Spine"
+                if result.status is RetrieveStatus.NOT_FOUND
+                else "The NHS number supplied belongs to an invalidated record"
+            )
+            return
+        if result.superseded:
+            # A merged number: the surviving record stands for the claim.
+            self.warnings.append("The NHS number supplied has been superseded; use the new one")
+            self.query = replace(self.query, nhs_number=result.patient.nhs_number)
+        self._add(result.patient, CLAIMED)
+
+    async def _cascade(self) -> None:
+        seen: set[SearchParams] = set()
+        for strategy in CASCADE:
+            searches = [p for p in strategy.build(self.query) if p not in seen]
+            if not searches:
+                continue
+            self.strategies.append(strategy.name)
+            for params in searches:
+                seen.add(params)
+                if self.calls >= self.max_calls or time.monotonic() >= self.deadline:
+                    self.warnings.append("The trace stopped at its Spine-call or time limit")
+                    return
+                self.calls += 1
+                try:
+                    result = await self.spine.search(params, deadline=self.deadline)
+                except ServiceUnavailable:
+                    if not self.answered:
+                        raise
+                    self.warnings.append("The Spine became unavailable; the trace is incomplete")
+                    return
+                except FHIRError as exc:
+                    # A search the Spine will not run (e.g. its minimum data rules): skip it.
+                    log.info("trace.strategy_rejected", strategy=strategy.name, code=exc.code)
+                    continue
+                self.answered += 1
+                if result.too_many_matches:
+                    continue
+                if strategy.enumerates_siblings:
+                    self.siblings_checked = True
+                for patient in result.matches:
+                    self._add(patient, strategy.name)
+            if self._decided():
+                return
+
+    def _add(self, patient: SpinePatient, strategy: str) -> None:
+        existing = self.found.get(patient.nhs_number)
+        if existing is None:
+            self.found[patient.nhs_number] = (patient, {strategy})
+        else:
+            # Keep a retrieved record over a search result: it has previous names too.
+            keep = existing[0] if CLAIMED in existing[1] else patient
+            self.found[patient.nhs_number] = (keep, existing[1] | {strategy})
+
+    def _candidate(self, patient: SpinePatient, found_by: set[str]) -> Candidate:
+        match_score = score(self.query, patient.demographics)
+        family = match_score.fields["family"]
+        if found_by & FAMILY_FILTERED and family.level in (Level.FUZZY, Level.DISAGREE):
+            # PDS found them by this exact family name in their history (search results
+            # carry only current names), so it is a previous surname of theirs.
+            weight = frequency_weight(surname_frequency(name_key(self.query.family))) - 2.0
+            fields = {**match_score.fields, "family": FieldScore(Level.OTHER_NAME, weight)}
+            match_score = MatchScore(fields)
+        return Candidate(patient, match_score, frozenset(found_by))
+
+    def _graded(self) -> list[GradedMatch]:
+        candidates = [self._candidate(p, s) for p, s in self.found.values()]
+        return grade(candidates, siblings_checked=self.siblings_checked)
+
+    def _decided(self) -> bool:
+        """A certain top candidate on full agreement of every field both records have."""
+        graded = self._graded()
+        if not graded or graded[0].grade is not Grade.CERTAIN:
+            return False
+        fields = graded[0].candidate.score.fields
+        return (
+            all(
+                fields[name].level in FULL_AGREEMENT
+                for name in ("given", "family", "birthDate", "gender", "postcode")
+            )
+            and fields["birthDate"].level is Level.EXACT
+        )
+
+
+async def run_trace(
+    spine: SpineClient, query: MatchQuery, *, max_calls: int, deadline: float
+) -> TraceResult:
+    result = await _Trace(spine, query, max_calls, deadline).run()
+    log.info(
+        "trace.completed",
+        grade=result.grade,
+        candidates=len(result.matches),
+        spine_calls=result.spine_calls,
+    )
+    return result

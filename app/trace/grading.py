@@ -1,0 +1,135 @@
+"""From scores to match grades (FHIR match-grade: certain, probable, possible).
+
+`certain` is the grade that links one child's record to another's when it is wrong,
+so it needs all of: the score over CERTAIN_MIN_BITS; the runner-up at least
+CERTAIN_GAP_BITS behind; given name, family name and birth date agreeing; no
+disagreeing gender or claimed NHS number; and — unless the given name agrees
+exactly — a completed search for siblings sharing the family name and birth date
+that found none (twins differ, often only, by given name). Every rule a candidate
+fails is kept as a reason, for the reconciliation queue and the benchmark.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.trace.normalise import name_key
+from app.trace.scoring import Level, MatchScore
+from app.trace.spine_models import SpinePatient
+
+# Thresholds in bits of log-likelihood ratio; how they were chosen: README, Trace.
+CERTAIN_MIN_BITS = 32.0
+CERTAIN_GAP_BITS = 8.0
+PROBABLE_MIN_BITS = 22.0
+POSSIBLE_MIN_BITS = 8.0
+# Prior odds that a random person is the one sought, for a ~1M population: 2^-20.
+PRIOR_BITS = 20.0
+
+GIVEN_AGREES = frozenset(
+    {Level.EXACT, Level.NICKNAME, Level.OTHER_NAME, Level.FUZZY, Level.SWAPPED}
+)
+GIVEN_DISTINGUISHES_TWINS = frozenset({Level.EXACT, Level.NICKNAME})
+FAMILY_AGREES = frozenset({Level.EXACT, Level.OTHER_NAME, Level.FUZZY, Level.SWAPPED})
+DATE_NEAR = frozenset({Level.SWAPPED, Level.PARTIAL})
+
+
+class Grade(StrEnum):
+    CERTAIN = "certain"
+    PROBABLE = "probable"
+    POSSIBLE = "possible"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    patient: SpinePatient
+    score: MatchScore
+    found_by: frozenset[str]
+
+    @property
+    def nhs_number(self) -> str:
+        return self.patient.nhs_number
+
+    @property
+    def total(self) -> float:
+        return self.score.total
+
+
+@dataclass(frozen=True)
+class GradedMatch:
+    candidate: Candidate
+    grade: Grade
+    probability: float
+    not_certain_because: tuple[str, ...] = ()
+
+
+def probability(total_bits: float) -> float:
+    """The score shown to callers: posterior probability under the population prior."""
+    exponent = max(-60.0, min(60.0, total_bits - PRIOR_BITS))
+    return float(1.0 / (1.0 + 2.0**-exponent))
+
+
+def _is_sibling_of(top: Candidate, other: Candidate) -> bool:
+    a, b = top.patient.demographics, other.patient.demographics
+    return (
+        other.nhs_number != top.nhs_number
+        and a.birth_date is not None
+        and a.birth_date == b.birth_date
+        and bool(name_key(a.family))
+        and name_key(a.family) == name_key(b.family)
+    )
+
+
+def certain_blockers(
+    top: Candidate, others: list[Candidate], *, siblings_checked: bool
+) -> list[str]:
+    """Why `top` may not be certain; empty means it may."""
+    level = top.score.level
+    reasons = []
+    if level("given") not in GIVEN_AGREES:
+        reasons.append(f"given-{level('given')}")
+    if level("family") not in FAMILY_AGREES:
+        reasons.append(f"family-{level('family')}")
+    date_ok = level("birthDate") is Level.EXACT or (
+        level("birthDate") in DATE_NEAR
+        and level("given") is Level.EXACT
+        and level("family") is Level.EXACT
+        and level("postcode") is Level.EXACT
+    )
+    if not date_ok:
+        reasons.append(f"birth-date-{level('birthDate')}")
+    if level("gender") is Level.DISAGREE:
+        reasons.append("gender-disagree")
+    if level("nhsNumber") is Level.DISAGREE:
+        reasons.append("claimed-nhs-number-disagrees")
+    if level("given") not in GIVEN_DISTINGUISHES_TWINS:
+        multiple_birth = top.patient.resource.get("multipleBirthInteger")
+        if isinstance(multiple_birth, int) and 1 <= multiple_birth <= 7:
+            reasons.append("multiple-birth")
+        elif any(_is_sibling_of(top, other) for other in others):
+            reasons.append("sibling-same-birth-date")
+        elif not siblings_checked:
+            reasons.append("siblings-not-checked")
+    if top.total < CERTAIN_MIN_BITS:
+        reasons.append("score-below-certain")
+    runner_up = max((o.total for o in others), default=None)
+    if runner_up is not None and top.total - runner_up < CERTAIN_GAP_BITS:
+        reasons.append("runner-up-too-close")
+    return reasons
+
+
+def grade(candidates: list[Candidate], *, siblings_checked: bool) -> list[GradedMatch]:
+    """Grade and order candidates (best first); those below POSSIBLE_MIN_BITS are dropped."""
+    ordered = sorted(candidates, key=lambda c: (-c.total, c.nhs_number))
+    graded = []
+    for index, candidate in enumerate(ordered):
+        if candidate.total < POSSIBLE_MIN_BITS:
+            break
+        others = ordered[:index] + ordered[index + 1 :]
+        blockers = certain_blockers(candidate, others, siblings_checked=siblings_checked)
+        if index == 0 and not blockers:
+            level = Grade.CERTAIN
+        elif candidate.total >= PROBABLE_MIN_BITS:
+            level = Grade.PROBABLE
+        else:
+            level = Grade.POSSIBLE
+        graded.append(GradedMatch(candidate, level, probability(candidate.total), tuple(blockers)))
+    return graded
