@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.settings import Settings
 from app.trace.spine_client import SpineClient
 
 
@@ -13,3 +14,11 @@ def get_spine_client(request: Request) -> SpineClient:
 
 
 SpineClientDep = Annotated[SpineClient, Depends(get_spine_client)]
+
+
+def get_settings_from_app(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettingsDep = Annotated[Settings, Depends(get_settings_from_app)]

@@ -15,6 +15,15 @@ from cci_common.operation_outcome import IssueType, SpineCode
 
 log = structlog.get_logger("app.trace.spine")
 
+
+class InvalidatedResource(FHIRError):
+    """The record was invalidated and not superseded: PDS's 404 INVALIDATED_RESOURCE."""
+
+    status_code = 404
+    issue_type = IssueType.PROCESSING
+    spine_code = SpineCode.INVALIDATED_RESOURCE
+
+
 _SPINE_CODES = {code.value: code for code in SpineCode}
 _ISSUE_TYPES = {issue_type.value: issue_type for issue_type in IssueType}
 
