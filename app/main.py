@@ -6,6 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.auth.state import start_auth
 from app.db import create_engine, create_sessionmaker
 from app.fhir.handlers import install_exception_handlers
 from app.fhir.request_context import RequestContextMiddleware
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         spine_client = SpineClient.from_settings(settings)
         app.state.spine_client = spine_client
         app.state.readiness_probes = {"database": database_probe(engine)}
+        app.state.auth = await start_auth(settings, app.state.sessionmaker)
         try:
             yield
         finally:
@@ -62,4 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(metadata_router)
     app.include_router(identifiers_router)
+    app.include_router(auth_router)
+    app.include_router(audit_router)
     return app

@@ -3,6 +3,8 @@
 Domain packages own their models (`app/<domain>/models.py`); add each here.
 """
 
+from app.audit import models as audit_models
+from app.auth import models as auth_models
 from app.db import Base
 
-__all__ = ["Base"]
+__all__ = ["Base", "audit_models", "auth_models"]

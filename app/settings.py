@@ -10,6 +10,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.auth.rate_limit import RateLimit
+from app.auth.scopes import AgencyRole
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -57,6 +60,12 @@ class Settings(BaseSettings):
         default=20.0, description="Upper bound on one $match, all of its Spine calls included"
     )
     trace_max_spine_calls: int = Field(default=10, ge=1, le=30)
+
+    # Auth (app/auth): token-bucket overrides per agency role (JSON), e.g.
+    # CCI_RATE_LIMITS='{"police": {"per_second": 5, "burst": 10}}'
+    rate_limits: dict[AgencyRole, RateLimit] = Field(
+        default_factory=dict, description="Per-role rate limit overrides of the defaults"
+    )
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,183 @@
+"""Recording who did what to which child's record, and why.
+
+How to use (in a service, with the request's session)::
+
+    from app.audit.service import AuditAction, AuditOutcome, record
+
+    await record(
+        session, principal,
+        action=AuditAction.READ, resource_type="Flag", resource_id=nhs_number,
+        owner_ods=flag.owner_ods,   # the LA that owns the record, so it can read the event
+        detail="unscheduled",       # short, no personal data beyond the NHS number
+    )
+
+The row is written in the same transaction as the action (appended just before
+commit, so it lands with the action or not at all). For a refusal that must be
+recorded even though the request fails (the request's session rolls back), use
+`record_refusal(request.app.state.sessionmaker, principal, ...)`, which commits
+on a short transaction of its own. `authenticate` already records refused
+authorisations (missing scope, suspended client, missing end-user context).
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.audit import repository
+from app.audit.chain import BrokenLink, Content, verify
+from app.audit.models import AuditEventRow
+from app.audit.repository import AuditQuery
+from app.auth.principal import Principal
+
+_PENDING = "cci.audit.pending"
+
+
+class AuditAction(StrEnum):
+    """What was done; mapped to FHIR AuditEvent.action (C/R/U/D/E) and subtype."""
+
+    CREATE = "create"
+    READ = "read"
+    SEARCH = "search"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXECUTE = "execute"  # an operation: $match, batch
+    LOGIN = "login"  # an access token issued or refused
+
+
+class AuditOutcome(StrEnum):
+    """FHIR R4 AuditEventOutcome codes."""
+
+    SUCCESS = "0"
+    MINOR_FAILURE = "4"  # refused or invalid request (a 4xx)
+    SERIOUS_FAILURE = "8"  # the action failed (a 5xx)
+    MAJOR_FAILURE = "12"
+
+
+def _content(
+    principal: Principal | None,
+    *,
+    action: AuditAction,
+    resource_type: str,
+    resource_id: str | None,
+    outcome: AuditOutcome,
+    owner_ods: str | None,
+    detail: str | None,
+    client_id: str | None = None,
+) -> Content:
+    user = principal.end_user if principal else None
+    purpose = principal.purpose if principal else None
+    return {
+        "recorded": datetime.now(UTC),
+        "request_id": principal.request_id if principal else None,
+        "client_id": principal.client_id if principal else client_id,
+        "ods_code": principal.ods_code if principal else None,
+        "organisation_name": principal.organisation_name if principal else None,
+        "role": principal.role.value if principal else None,
+        "end_user_id": user.id if user else None,
+        "end_user_name": user.name if user else None,
+        "end_user_role": user.role if user else None,
+        "purpose_code": purpose.code.value if purpose else None,
+        "purpose_text": purpose.justification if purpose else None,
+        "action": action.value,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "owner_ods": owner_ods,
+        "outcome": outcome.value,
+        "detail": detail[:1000] if detail else None,
+    }
+
+
+async def record(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    action: AuditAction,
+    resource_type: str,
+    resource_id: str | None = None,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    owner_ods: str | None = None,
+    detail: str | None = None,
+    client_id: str | None = None,
+) -> None:
+    """Queue an audit row on `session`; it is chained and inserted when the session commits.
+
+    `principal` is None only for token requests from a client not yet identified
+    (then pass `client_id`).
+    """
+    content = _content(
+        principal,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        outcome=outcome,
+        owner_ods=owner_ods,
+        detail=detail,
+        client_id=client_id,
+    )
+    session.sync_session.info.setdefault(_PENDING, []).append(content)
+
+
+async def record_refusal(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    principal: Principal | None,
+    *,
+    action: AuditAction,
+    resource_type: str,
+    resource_id: str | None = None,
+    owner_ods: str | None = None,
+    detail: str | None = None,
+    client_id: str | None = None,
+) -> None:
+    """Record a refusal on a transaction of its own, so it survives the request's rollback."""
+    async with sessionmaker() as session:
+        await record(
+            session,
+            principal,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            outcome=AuditOutcome.MINOR_FAILURE,
+            owner_ods=owner_ods,
+            detail=detail,
+            client_id=client_id,
+        )
+        await session.commit()
+
+
+async def search(
+    session: AsyncSession, principal: Principal, query: AuditQuery
+) -> tuple[list[AuditEventRow], int]:
+    """A page of the events this principal may read; the search itself is audited."""
+    rows, total = await repository.search(session, principal, query)
+    await record(
+        session,
+        principal,
+        action=AuditAction.SEARCH,
+        resource_type="AuditEvent",
+        resource_id=query.patient,
+        detail=f"{total} events",
+    )
+    return rows, total
+
+
+async def verify_chain(session: AsyncSession) -> tuple[int, BrokenLink | None]:
+    """(rows checked, first broken link). Run it in a REPEATABLE READ transaction."""
+    head = await repository.chain_head(session)
+    links = [link async for link in repository.iter_links(session)]
+    return verify(links, head)
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending: list[Content] | None = session.info.pop(_PENDING, None)
+    if pending:
+        repository.append(session, pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
