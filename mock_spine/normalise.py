@@ -6,6 +6,7 @@ stored `Kociński` and a searched `KOCINSKI` meet as `KOCINSKI`.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters NFKD does not decompose into a base letter plus a combining mark.
 _FOLD = str.maketrans(
@@ -16,8 +17,11 @@ _SPACES = re.compile(r"\s+")
 
 
 def name(value: str | None) -> str | None:
-    if value is None:
-        return None
+    return None if value is None else _name(value)
+
+
+@lru_cache(maxsize=65_536)  # names repeat heavily; seeding a million people leans on this
+def _name(value: str) -> str | None:
     decomposed = unicodedata.normalize("NFKD", value.translate(_FOLD))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     cleaned = _SPACES.sub(" ", stripped).strip().upper()

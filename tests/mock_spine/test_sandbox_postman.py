@@ -59,7 +59,7 @@ ROWS: list[tuple[str, list[tuple[str, str]], list[str]]] = [
 
 
 async def search(client: httpx.AsyncClient, params: list[tuple[str, str]]) -> httpx.Response:
-    return await client.get("/Patient", params=params, headers=spine_headers())
+    return await client.get("/Patient", params=httpx.QueryParams(params), headers=spine_headers())
 
 
 @pytest.mark.parametrize(("label", "params", "expected"), ROWS, ids=[row[0] for row in ROWS])
@@ -84,7 +84,11 @@ async def test_postman_search(
 async def test_wildcard_with_limit_is_too_many_matches(spine_client: httpx.AsyncClient) -> None:
     response = await search(spine_client, [*WILDCARD, ("_max-results", "1")])
     body = assert_operation_outcome(
-        response, 200, code="multiple-matches", spine_code="TOO_MANY_MATCHES", severity="information"
+        response,
+        200,
+        code="multiple-matches",
+        spine_code="TOO_MANY_MATCHES",
+        severity="information",
     )
     assert body["issue"][0]["details"]["coding"][0]["display"] == "Too Many Matches"
     assert "diagnostics" not in body["issue"][0]
