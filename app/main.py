@@ -9,6 +9,7 @@ from app import __version__
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.auth.state import start_auth
+from app.cpis.router import router as cpis_router
 from app.db import create_engine, create_sessionmaker
 from app.fhir.handlers import install_exception_handlers
 from app.fhir.request_context import RequestContextMiddleware
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(metadata_router)
     app.include_router(identifiers_router)
+    app.include_router(cpis_router)
     app.include_router(auth_router)
     app.include_router(audit_router)
     return app

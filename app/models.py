@@ -5,6 +5,7 @@ Domain packages own their models (`app/<domain>/models.py`); add each here.
 
 from app.audit import models as audit_models
 from app.auth import models as auth_models
+from app.cpis import models as cpis_models
 from app.db import Base
 
-__all__ = ["Base", "audit_models", "auth_models"]
+__all__ = ["Base", "audit_models", "auth_models", "cpis_models"]

@@ -67,6 +67,31 @@ class Settings(BaseSettings):
         default_factory=dict, description="Per-role rate limit overrides of the defaults"
     )
 
+    # CP-IS flags (app/cpis): notification window, rest-hook delivery and its retries.
+    cpis_notification_window_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="At most one access notification per child per org per window",
+    )
+    cpis_delivery_max_attempts: int = Field(
+        default=8, ge=1, description="Rest-hook attempts before a delivery is dead-lettered"
+    )
+    cpis_delivery_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    cpis_delivery_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    cpis_delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    cpis_delivery_lease_seconds: float = Field(
+        default=60.0, gt=0, description="A claimed delivery is retried by any worker after this"
+    )
+    cpis_worker_poll_seconds: float = Field(default=1.0, gt=0)
+    cpis_worker_batch_size: int = Field(default=50, ge=1)
+    cpis_batch_max_entries: int = Field(default=20000, ge=1)
+    cpis_batch_spine_concurrency: int = Field(default=8, ge=1)
+    cpis_record_reads: bool = Field(
+        default=True,
+        description="Benchmark switch only: false skips access events, notifications and "
+        "read audit; refused in production",
+    )
+
     @property
     def base_url(self) -> str:
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -10,6 +10,7 @@ import uvicorn
 from rich.console import Console
 
 from app import __version__
+from app.cpis.cli import flags_app, worker_command, worker_task
 from app.main import create_app
 from app.migrations import upgrade_database
 from app.settings import Settings, get_settings
@@ -19,6 +20,8 @@ from cci.serve import serve_all
 app = typer.Typer(no_args_is_help=True, help="CCI Gateway command line.")
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(db_app, name="db")
+app.add_typer(flags_app, name="flags")
+app.command("worker")(worker_command)
 console = Console(stderr=True)
 
 DataDirOption = Annotated[
@@ -109,7 +112,8 @@ def serve(
         f"[bold]CCI Gateway[/bold] {__version__} on {settings.base_url} "
         f"(database: {where}; ready in {time.perf_counter() - started:.1f} s)"
     )
-    asyncio.run(serve_all(configs))
+    # The notification worker runs in the same loop; more can run as `cci worker`.
+    asyncio.run(serve_all(configs, background=[worker_task(settings, targets.gateway_url)]))
 
 
 if __name__ == "__main__":

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.auth",
     "tests.fixtures.spine",
+    "tests.fixtures.cpis",
 ]

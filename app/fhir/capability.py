@@ -30,6 +30,7 @@ def build_capability_statement(app: FastAPI, base_url: str) -> dict[str, Any]:
     interactions: dict[str, list[str]] = defaultdict(list)
     search_params: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
     operations: dict[str | None, list[dict[str, str]]] = defaultdict(list)
+    system_interactions: list[str] = []
     for info in _declared(app):
         resource = info.get("resource")
         if "operation" in info:
@@ -37,7 +38,10 @@ def build_capability_statement(app: FastAPI, base_url: str) -> dict[str, Any]:
                 {"name": info["operation"], "definition": info["definition"]}
             )
             continue
-        assert resource is not None  # noqa: S101 - interactions are always on a resource type
+        if resource is None:
+            if info["interaction"] not in system_interactions:
+                system_interactions.append(info["interaction"])
+            continue
         if info["interaction"] not in interactions[resource]:
             interactions[resource].append(info["interaction"])
         for param in info.get("searchParam", []):
@@ -74,6 +78,8 @@ def build_capability_statement(app: FastAPI, base_url: str) -> dict[str, Any]:
         },
         "resource": resources,
     }
+    if system_interactions:
+        rest["interaction"] = [{"code": code} for code in system_interactions]
     if operations.get(None):
         rest["operation"] = operations[None]
     return {

@@ -36,9 +36,10 @@ def search_param(name: str, type_: str, documentation: str) -> dict[str, str]:
 
 
 def fhir_interaction(
-    resource: str, interaction: str, *, search_params: Sequence[dict[str, str]] = ()
+    resource: str | None, interaction: str, *, search_params: Sequence[dict[str, str]] = ()
 ) -> dict[str, Any]:
-    """`openapi_extra` for a RESTful interaction (read, search-type, create, update, ...)."""
+    """`openapi_extra` for a RESTful interaction (read, search-type, create, update, ...);
+    `resource=None` means a system-level interaction (batch, transaction, ...)."""
     info: dict[str, Any] = {"resource": resource, "interaction": interaction}
     if search_params:
         info["searchParam"] = list(search_params)

@@ -22,7 +22,7 @@ async def test_every_declared_route_is_in_the_statement(client: httpx.AsyncClien
     body = (await client.get("/metadata")).json()
     rest = body["rest"][0]
     listed_operations = {op["name"] for op in rest.get("operation", [])}
-    listed_interactions = set()
+    listed_interactions = {(None, i["code"]) for i in rest.get("interaction", [])}
     for resource in rest["resource"]:
         listed_operations |= {op["name"] for op in resource.get("operation", [])}
         listed_interactions |= {(resource["type"], i["code"]) for i in resource["interaction"]}

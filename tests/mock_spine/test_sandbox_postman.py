@@ -59,7 +59,7 @@ ROWS: list[tuple[str, list[tuple[str, str]], list[str]]] = [
 
 
 async def search(client: httpx.AsyncClient, params: list[tuple[str, str]]) -> httpx.Response:
-    return await client.get("/Patient", params=httpx.QueryParams(params), headers=spine_headers())
+    return await client.get("/Patient", params=tuple(params), headers=spine_headers())
 
 
 @pytest.mark.parametrize(("label", "params", "expected"), ROWS, ids=[row[0] for row in ROWS])

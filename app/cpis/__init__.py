@@ -1,0 +1,1 @@
+"""CP-IS style child-protection flags: LA writes, care-setting reads, access events, alerts."""

@@ -1,0 +1,125 @@
+"""CP-IS commands: `cci flags upload`, `cci flags recheck` and `cci worker`."""
+
+import asyncio
+import csv
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.auth.context import END_USER_ID, END_USER_NAME, END_USER_ROLE
+from app.cpis import upload
+from app.cpis.recheck import recheck
+from app.cpis.worker import Policy, run_worker
+from app.db import create_engine, create_sessionmaker
+from app.logging import configure_logging
+from app.settings import Settings, get_settings
+from app.trace.spine_client import SpineClient
+from cci.database import resolve_databases
+from cci.serve import BackgroundTask
+
+flags_app = typer.Typer(no_args_is_help=True, help="CP-IS child protection flags.")
+console = Console(stderr=True)
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    targets = asyncio.run(resolve_databases(None, None, settings.data_dir))
+    return targets.gateway_url
+
+
+@flags_app.command("upload")
+def upload_csv(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The LA's CSV")],
+    client: Annotated[str, typer.Option("--client", help="Your client id")],
+    key: Annotated[Path, typer.Option("--key", exists=True, help="Your private JWK (JSON)")],
+    user_id: Annotated[str, typer.Option(envvar="CCI_USER_ID", help="Who is uploading: id")],
+    user_name: Annotated[str, typer.Option(envvar="CCI_USER_NAME", help="... full name")],
+    user_role: Annotated[str, typer.Option(envvar="CCI_USER_ROLE", help="... job title")],
+    url: Annotated[str, typer.Option(help="Gateway base URL")] = "http://127.0.0.1:8000",
+    chunk: Annotated[int, typer.Option(min=1, max=5000, help="Rows per batch request")] = 500,
+    report: Annotated[Path | None, typer.Option(help="Results CSV [FILE.results.csv]")] = None,
+) -> None:
+    """Upload plans from CSV; every row's result goes to the report, nothing is dropped."""
+    rows = upload.read_rows(file)
+    end_user = {END_USER_ID: user_id, END_USER_NAME: user_name, END_USER_ROLE: user_role}
+    uploader = upload.Uploader.connect(url, client, upload.load_key(key), end_user)
+    report = report or file.with_suffix(".results.csv")
+    applied = refused = 0
+    columns = TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()
+    with (
+        Progress(*columns, TimeElapsedColumn(), console=console) as progress,
+        report.open("w", newline="") as handle,
+    ):
+        writer = csv.DictWriter(
+            handle, ["row", "case_reference", "status", "reason", "diagnostics", "location"]
+        )
+        writer.writeheader()
+        task = progress.add_task("Uploading plans", total=len(rows))
+        for offset, part in enumerate(upload.chunks(rows, chunk)):
+            for index, (row, entry) in enumerate(zip(part, uploader.post(part), strict=True)):
+                result = upload.result_row(offset * chunk + index + 2, row, entry)
+                writer.writerow(result)
+                if result["status"].startswith(("200", "201")):
+                    applied += 1
+                else:
+                    refused += 1
+            progress.advance(task, len(part))
+    colour = "green" if not refused else "yellow"
+    console.print(f"[{colour}]{applied} applied, {refused} refused[/{colour}]; details in {report}")
+    if refused:
+        raise typer.Exit(2)
+
+
+@flags_app.command("recheck")
+def recheck_command() -> None:
+    """End plans at 18 and notify LAs of flagged NHS numbers now inactive in the Spine."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    async def run() -> None:
+        engine = create_engine(_database_url(settings))
+        spine = SpineClient.from_settings(settings)
+        try:
+            report = await recheck(create_sessionmaker(engine), spine, now=datetime.now(UTC))
+        finally:
+            await spine.aclose()
+            await engine.dispose()
+        console.print(report)
+
+    asyncio.run(run())
+
+
+def worker_task(settings: Settings, database_url: str) -> BackgroundTask:
+    """The delivery worker as a `serve_all` background task (`cci serve`)."""
+
+    async def run(stopping: asyncio.Event) -> None:
+        engine = create_engine(database_url, pool_size=2, max_overflow=2)
+        try:
+            await run_worker(create_sessionmaker(engine), Policy.from_settings(settings), stopping)
+        finally:
+            await engine.dispose()
+
+    return run
+
+
+def worker_command() -> None:
+    """Deliver notifications to LA endpoints until interrupted (any number may run)."""
+    import signal
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    task = worker_task(settings, _database_url(settings))
+
+    async def run() -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        await task(stopping)
+
+    asyncio.run(run())

@@ -1,0 +1,135 @@
+"""Care-setting reads of a child's plans, and what each read leaves behind (CP-IS B3, D9).
+
+Scheduled or unscheduled — the role decides, the `IsUnscheduledAccessEvent` header
+may only escalate:
+- health-unscheduled: always unscheduled (CP-IS B0107; an A&E read cannot be silent);
+- health-scheduled: scheduled ("silent", B0170) unless the request says `true`;
+- police: as the header says, absent meaning unscheduled (the CP-IS default);
+- social care reads are the LA's own business, never an access event.
+Every read is audited. An unscheduled read also records an access event per returned
+plan and notifies each owning LA, at most once per child per organisation per window.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import AuditAction, record
+from app.auth.principal import Principal
+from app.auth.scopes import AgencyRole
+from app.cpis import repository
+from app.cpis.models import AccessEvent, Flag
+from app.cpis.notifications import notify_access
+from app.cpis.rules import england_today
+from app.settings import Environment, Settings
+
+
+def is_unscheduled(principal: Principal, declared: bool | None) -> bool:
+    if principal.role is AgencyRole.HEALTH_UNSCHEDULED:
+        return True
+    if principal.role is AgencyRole.HEALTH_SCHEDULED:
+        return declared is True
+    if principal.role is AgencyRole.POLICE:
+        return declared is not False
+    return False
+
+
+@dataclass(slots=True)
+class FlagSearch:
+    flags: Sequence[Flag]
+    unscheduled: bool
+    access: dict[object, list[AccessEvent]] = field(default_factory=dict)
+
+
+def records_reads(settings: Settings) -> bool:
+    # The switch exists to measure what recording costs; production always records.
+    return settings.cpis_record_reads or settings.environment is Environment.PRODUCTION
+
+
+async def search_flags(
+    session: AsyncSession,
+    principal: Principal,
+    number: str,
+    *,
+    declared_unscheduled: bool | None,
+    include_access: bool,
+    settings: Settings,
+    now: datetime,
+) -> FlagSearch:
+    today = england_today(now)
+    flags = await repository.find_for_subject(session, number, principal, today)
+    result = FlagSearch(flags, is_unscheduled(principal, declared_unscheduled))
+    if records_reads(settings):
+        await _record(session, principal, number, result, settings, now)
+    if include_access:
+        visible = [f.id for f in flags if repository.access_history_visible(principal, f)]
+        for event in await repository.latest_access(session, visible):
+            result.access.setdefault(event.flag_id, []).append(event)
+    return result
+
+
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    number: str,
+    result: FlagSearch,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    by_owner: dict[str, list[Flag]] = defaultdict(list)
+    for flag in result.flags:
+        by_owner[flag.owner_ods].append(flag)
+    kind = "unscheduled" if result.unscheduled else "scheduled"
+    # One audit row per owning LA, so each LA can read the events about its own plans.
+    owners: list[str | None] = list(by_owner) or [None]
+    for owner in owners:
+        await record(
+            session,
+            principal,
+            action=AuditAction.SEARCH,
+            resource_type="Flag",
+            resource_id=number,
+            owner_ods=owner,
+            detail=f"{kind} read, {len(by_owner.get(owner or '', []))} plan(s) returned",
+        )
+    if not result.unscheduled or not result.flags:
+        return
+    user = principal.end_user
+    await repository.record_access(
+        session,
+        [
+            {
+                "flag_id": flag.id,
+                "owner_ods": flag.owner_ods,
+                "nhs_number": flag.nhs_number,
+                "recorded_at": now,
+                "reader_client_id": principal.client_id,
+                "reader_ods": principal.ods_code,
+                "reader_org_name": principal.organisation_name,
+                "reader_role": principal.role.value,
+                "user_id": user.id if user else None,
+                "user_name": user.name if user else None,
+                "job_title": user.role if user else None,
+                "request_id": principal.request_id,
+            }
+            for flag in result.flags
+        ],
+    )
+    window = timedelta(hours=settings.cpis_notification_window_hours)
+    for owner, flags in by_owner.items():
+        child = flags[0].nhs_number
+        opened = await repository.claim_notification_window(
+            session,
+            nhs_number=child,
+            owner_ods=owner,
+            reader_ods=principal.ods_code,
+            now=now,
+            window=window,
+        )
+        if opened:
+            await notify_access(
+                session, principal, flags, number=child, setting=principal.role.value, now=now
+            )

@@ -1,0 +1,94 @@
+"""Batch upload: valid entries applied, each invalid one reported with its reason, in order."""
+
+import random
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from app.auth.scopes import AgencyRole
+from app.cpis.models import Flag
+from app.cpis.profile import CASE_REFERENCE_SYSTEM
+from app.fhir.resources import Bundle
+from cci_common.identifiers import nhs_number
+from tests.cpis.helpers import reason_codes
+from tests.fixtures.auth import AuthHeaders
+from tests.fixtures.cpis import FakeSpine, flag_resource, spine_patient
+
+BAD_KINDS = ["invalid", "mismatch", "unknown", "backwards", "no-code"]
+EXPECTED = {
+    "invalid": ("400 Bad Request", "invalid-nhs-number"),
+    "mismatch": ("422 Unprocessable Entity", "demographics-mismatch"),
+    "unknown": ("422 Unprocessable Entity", "unknown-nhs-number"),
+    "backwards": ("422 Unprocessable Entity", "end-before-start"),
+    "no-code": ("400 Bad Request", "invalid-flag"),
+}
+
+
+def build_batch(
+    spine: FakeSpine, size: int, bad_every: int, seed: int = 7
+) -> tuple[dict[str, object], dict[int, str]]:
+    rng = random.Random(seed)
+    entries, bad = [], {}
+    for index in range(size):
+        number = nhs_number.generate(rng)
+        spine.records[number] = spine_patient(number)
+        resource = flag_resource(number=number, case_reference=f"B-{index}")
+        if index % bad_every == bad_every - 1:
+            kind = BAD_KINDS[len(bad) % len(BAD_KINDS)]
+            bad[index] = kind
+            if kind == "invalid":
+                resource = flag_resource(number="9000000000", case_reference=f"B-{index}")
+            elif kind == "mismatch":
+                resource = flag_resource(number=number, case_reference=f"B-{index}", given="X")
+            elif kind == "unknown":
+                del spine.records[number]
+            elif kind == "backwards":
+                resource["period"] = {"start": "2024-02-02", "end": "2024-02-01"}
+            else:
+                del resource["code"]
+        url = f"Flag?identifier={CASE_REFERENCE_SYSTEM}|B-{index}"
+        entries.append({"resource": resource, "request": {"method": "PUT", "url": url}})
+    return {"resourceType": "Bundle", "type": "batch", "entry": entries}, bad
+
+
+async def test_a_batch_with_5_percent_bad_entries_applies_the_rest(
+    client: httpx.AsyncClient,
+    auth_headers: AuthHeaders,
+    fake_spine: FakeSpine,
+    gateway_app: FastAPI,
+) -> None:
+    la = await auth_headers(AgencyRole.SOCIAL_CARE)
+    bundle, bad = build_batch(fake_spine, 400, 20)
+    response = await client.post("/", json=bundle, headers=la)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    Bundle.model_validate(body)
+    assert body["type"] == "batch-response"
+    assert len(body["entry"]) == 400
+    for index, entry in enumerate(body["entry"]):
+        if index in bad:
+            status, reason = EXPECTED[bad[index]]
+            assert entry["response"]["status"] == status, (index, entry)
+            assert reason_codes(entry["response"]["outcome"])[0] == reason
+        else:
+            assert entry["response"]["status"] == "201 Created", (index, entry)
+            assert entry["response"]["etag"] == 'W/"1"'
+    async with gateway_app.state.sessionmaker() as session:
+        stored = await session.scalar(select(func.count()).select_from(Flag))
+    assert stored == 400 - len(bad)
+    assert len(bad) == 20
+    # Re-sending the same file changes nothing and still reports every bad entry.
+    again = (await client.post("/", json=bundle, headers=la)).json()
+    statuses = {e["response"]["status"] for i, e in enumerate(again["entry"]) if i not in bad}
+    assert statuses == {"200 OK"}
+
+
+async def test_a_non_batch_bundle_is_refused(
+    client: httpx.AsyncClient, auth_headers: AuthHeaders
+) -> None:
+    la = await auth_headers(AgencyRole.SOCIAL_CARE)
+    response = await client.post(
+        "/", json={"resourceType": "Bundle", "type": "transaction"}, headers=la
+    )
+    assert response.status_code == 400
