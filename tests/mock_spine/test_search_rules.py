@@ -4,7 +4,6 @@ result limits, merged and invalidated records, the search result shape."""
 from typing import Any
 
 import httpx
-import pytest
 
 from mock_spine.search.scoring import FUZZY_THRESHOLD
 from tests.fixtures.fhir import assert_operation_outcome
