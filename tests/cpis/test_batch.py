@@ -29,7 +29,8 @@ def build_batch(
     spine: FakeSpine, size: int, bad_every: int, seed: int = 7
 ) -> tuple[dict[str, object], dict[int, str]]:
     rng = random.Random(seed)
-    entries, bad = [], {}
+    entries: list[dict[str, object]] = []
+    bad: dict[int, str] = {}
     for index in range(size):
         number = nhs_number.generate(rng)
         spine.records[number] = spine_patient(number)

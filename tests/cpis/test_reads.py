@@ -1,6 +1,7 @@
 """Care-setting reads: current plans only, access events, notification windows, disclosure."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -26,8 +27,8 @@ async def _count(app: FastAPI, model: type[AccessEvent] | type[Notification]) ->
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def _plan(client: httpx.AsyncClient, la: dict[str, str], **kwargs: object) -> dict[str, str]:
-    response = await client.post("/Flag", json=flag_resource(**kwargs), headers=la)  # type: ignore[arg-type]
+async def _plan(client: httpx.AsyncClient, la: dict[str, str], **kwargs: Any) -> dict[str, str]:
+    response = await client.post("/Flag", json=flag_resource(**kwargs), headers=la)
     assert response.status_code == 201, response.text
     body: dict[str, str] = response.json()
     return body
