@@ -10,21 +10,20 @@ import uvicorn
 from rich.console import Console
 
 from app import __version__
-from app.audit.cli import audit_app
-from app.auth.cli import clients_app, signing_keys_app
 from app.cpis.cli import flags_app, worker_command, worker_task
 from app.main import create_app
 from app.migrations import upgrade_database
 from app.settings import Settings, get_settings
 from cci.database import DatabaseTargets, resolve_databases
 from cci.serve import serve_all
+from mock_spine.cli import prepare as prepare_spine
+from mock_spine.cli import spine_app
+from mock_spine.settings import get_settings as get_spine_settings
 
 app = typer.Typer(no_args_is_help=True, help="CCI Gateway command line.")
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(db_app, name="db")
-app.add_typer(clients_app, name="clients")
-app.add_typer(signing_keys_app, name="signing-keys")
-app.add_typer(audit_app, name="audit")
+app.add_typer(spine_app, name="spine")
 app.add_typer(flags_app, name="flags")
 app.command("worker")(worker_command)
 console = Console(stderr=True)
@@ -88,6 +87,9 @@ def openapi(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on [env: CCI_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Gateway port [env: CCI_PORT]")] = None,
+    spine_port: Annotated[
+        int | None, typer.Option("--spine-port", help="Mock Spine port [env: CCI_SPINE_PORT]")
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Start the gateway, migrating its database first (embedded PostgreSQL unless configured)."""
@@ -108,13 +110,18 @@ def serve(
             gateway, host=settings.host, port=settings.port, log_config=None, access_log=False
         )
     ]
+    # The mock Spine runs beside the gateway, seeded with 10,000 people on first start.
+    spine = get_spine_settings()
+    if spine_port is not None:
+        spine = spine.model_copy(update={"port": spine_port})
+    configs.append(prepare_spine(spine, targets.spine_url))
     where = (
         "embedded PostgreSQL in " + str(settings.data_dir)
         if targets.embedded
         else "CCI_DATABASE_URL"
     )
     console.print(
-        f"[bold]CCI Gateway[/bold] {__version__} on {settings.base_url} "
+        f"[bold]CCI Gateway[/bold] {__version__} on {settings.base_url}, mock Spine on {spine.url} "
         f"(database: {where}; ready in {time.perf_counter() - started:.1f} s)"
     )
     # The notification worker runs in the same loop; more can run as `cci worker`.
