@@ -10,6 +10,8 @@ import uvicorn
 from rich.console import Console
 
 from app import __version__
+from app.audit.cli import audit_app
+from app.auth.cli import clients_app, signing_keys_app
 from app.cpis.cli import flags_app, worker_command, worker_task
 from app.main import create_app
 from app.migrations import upgrade_database
@@ -24,6 +26,9 @@ app = typer.Typer(no_args_is_help=True, help="CCI Gateway command line.")
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(db_app, name="db")
 app.add_typer(spine_app, name="spine")
+app.add_typer(clients_app, name="clients")
+app.add_typer(signing_keys_app, name="signing-keys")
+app.add_typer(audit_app, name="audit")
 app.add_typer(flags_app, name="flags")
 app.command("worker")(worker_command)
 console = Console(stderr=True)
