@@ -98,7 +98,7 @@ class ChunkGenerator:
             gender="unknown" if rng.random() < people.UNKNOWN_GENDER_RATE else gender,
             birth_date=born,
             names=names,
-            addresses=[dict(a) for a in lived_at],
+            addresses=lived_at,  # shared within the household; writers copy before changing
             telecom=people.telecoms(rng, usual["given"][0], family, people.age(born)),
             security=people.security(rng),
             gp_ods=home.gp,
@@ -153,8 +153,15 @@ class ChunkGenerator:
         )
 
 
+def _relationship(code: str, display: str) -> list[dict[str, Any]]:
+    return [{"coding": [{"system": ROLE_CODES, "code": code, "display": display}]}]
+
+
+# Shared, never mutated: a million children reuse these two structures.
+MOTHER, FATHER = _relationship("MTH", "mother"), _relationship("FTH", "father")
+
+
 def relate(child: Person, parent: Person, rank: int) -> None:
-    mother = parent.gender == "female"
     usual = parent.names[0]
     child.related.append(
         Related(
@@ -164,17 +171,7 @@ def relate(child: Person, parent: Person, rank: int) -> None:
             record={
                 "period": {"start": (child.birth_date or people.REFERENCE_DATE).isoformat()},
                 "name": [{"use": "usual", "given": usual["given"][:1], "family": usual["family"]}],
-                "relationship": [
-                    {
-                        "coding": [
-                            {
-                                "system": ROLE_CODES,
-                                "code": "MTH" if mother else "FTH",
-                                "display": "mother" if mother else "father",
-                            }
-                        ]
-                    }
-                ],
+                "relationship": MOTHER if parent.gender == "female" else FATHER,
             },
         )
     )

@@ -12,6 +12,11 @@ from typing import Any
 from mock_spine.search.params import SearchQuery, Text
 
 ROW_LIMIT = 1000
+# Everything PatientRow needs, so results render without a second round trip.
+PATIENT = [
+    "p.status", "p.superseded_by", "p.security", "p.version_id", "p.gender", "p.death_date",
+    "p.death_notification", "p.multiple_birth", "p.gp_ods", "p.record",
+]  # fmt: skip
 
 
 @dataclass
@@ -63,7 +68,7 @@ def exact_sql(query: SearchQuery) -> tuple[str, list[object]]:
     if query.family is None:
         raise ValueError("a non-fuzzy search always has a family name")
     sql = _Sql()
-    selects = ["n.nhs_number", "n.use", "n.current", "p.status", "p.superseded_by"]
+    selects = ["n.nhs_number", "n.use", "n.current", "n.birth_date", *PATIENT]
     sql.where.append(_text_condition(sql, "n.family", query.family))
     sql.where.append(
         f"n.birth_date BETWEEN {sql.arg(query.birth.low)} AND {sql.arg(query.birth.high)}"
@@ -116,9 +121,7 @@ def fuzzy_sql(query: SearchQuery, dates: list[date]) -> tuple[str, list[object]]
     family = sql.arg(query.family.value if query.family else None) + "::text"
     given = sql.arg(query.given.value if query.given else None) + "::text"
     selects = [
-        "n.nhs_number", "n.use", "n.current", "n.family", "n.given", "n.birth_date",
-        "p.status", "p.superseded_by", "p.gender", "p.death_date", "p.death_notification",
-        "p.gp_ods",
+        "n.nhs_number", "n.use", "n.current", "n.family", "n.given", "n.birth_date", *PATIENT,
         _name_evidence("n.family", family, "ff"),
         _name_evidence("n.given", given, "gg"),
         _name_evidence("n.family", given, "fg"),

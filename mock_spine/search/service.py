@@ -134,6 +134,7 @@ def score_fuzzy_row(query: SearchQuery, row: Any, birth_swap: date | None) -> fl
 
 async def search(connection: Any, query: SearchQuery) -> list[Match]:
     best: dict[str, float] = {}
+    in_hand: dict[str, PatientRow] = {}
     if query.fuzzy:
         exact_day = query.birth.exact
         swap = swapped(exact_day) if exact_day else None
@@ -144,16 +145,23 @@ async def search(connection: Any, query: SearchQuery) -> list[Match]:
             if score is not None:
                 number = _survivor(row)
                 best[number] = max(score, best.get(number, 0.0))
+                if number == row["nhs_number"]:
+                    in_hand[number] = PatientRow.from_mapping(row)
     else:
         rows = await search_repository.run(connection, search_repository.exact_sql(query))
         for row in rows:
             number = _survivor(row)
             best[number] = max(score_exact_row(query, row), best.get(number, 0.0))
+            if number == row["nhs_number"]:
+                in_hand[number] = PatientRow.from_mapping(row)
     if query.exact:
         best = {number: score for number, score in best.items() if score == 1.0}
     if len(best) > query.max_results:
         raise too_many_matches()
-    found = await patient_repository.get_many(connection, list(best))
+    found = {number: in_hand[number] for number in best if number in in_hand}
+    missing = [number for number in best if number not in in_hand]
+    if missing:  # survivors of merged records matched through their old data
+        found |= await patient_repository.get_many(connection, missing)
     matches = [
         Match(row, best[number])
         for number, row in found.items()
