@@ -19,6 +19,7 @@ from app.settings import Settings, get_settings
 from app.system.health import database_probe
 from app.system.router import fhir as metadata_router
 from app.system.router import health as health_router
+from app.trace.router import router as trace_router
 from app.trace.spine_client import SpineClient
 
 DESCRIPTION = """
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(metadata_router)
     app.include_router(identifiers_router)
+    app.include_router(trace_router)
     app.include_router(cpis_router)
     app.include_router(auth_router)
     app.include_router(audit_router)

@@ -7,5 +7,6 @@ from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.cpis import models as cpis_models
 from app.db import Base
+from app.trace import models as trace_models
 
-__all__ = ["Base", "audit_models", "auth_models", "cpis_models"]
+__all__ = ["Base", "audit_models", "auth_models", "cpis_models", "trace_models"]

@@ -5,5 +5,6 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.auth",
     "tests.fixtures.spine",
+    "tests.fixtures.trace",
     "tests.fixtures.cpis",
 ]

@@ -1,0 +1,170 @@
+"""Trace rules: retrieve, search and `$match`, each audited in the request transaction.
+
+Every NHS number a caller is shown gets an audit row (who, organisation, purpose,
+number, grade), so "who saw this child" can be answered from the audit table.
+A `$match` without one certain answer also goes to the reconciliation queue.
+"""
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.audit.service import AuditAction, record, record_refusal
+from app.auth.principal import Principal
+from app.fhir.errors import InvalidResourceId, NotFound
+from app.settings import Settings
+from app.trace import repository
+from app.trace.bundles import match_bundle, search_bundle
+from app.trace.cascade import TraceResult, run_trace
+from app.trace.disclosure import disclose
+from app.trace.grading import Grade
+from app.trace.match_input import MatchRequest
+from app.trace.schemas import DisclosedPatient, SearchsetBundle
+from app.trace.spine_client import RetrieveStatus, SearchParams, SpineClient
+from app.trace.spine_errors import InvalidatedResource
+from cci_common.identifiers import nhs_number
+
+
+@dataclass(frozen=True)
+class PatientRead:
+    patient: DisclosedPatient
+    superseded_from: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchOutcome:
+    bundle: SearchsetBundle
+    spine_calls: int
+    grade: Grade | None
+
+
+async def _audit_failure(session: AsyncSession, principal: Principal, detail: str) -> None:
+    # The request's transaction rolls back with the error, so record on one of our own.
+    sessionmaker = async_sessionmaker(session.bind, expire_on_commit=False)
+    await record_refusal(
+        sessionmaker, principal, action=AuditAction.READ, resource_type="Patient", detail=detail
+    )
+
+
+async def read_patient(
+    session: AsyncSession, spine: SpineClient, principal: Principal, number: str
+) -> PatientRead:
+    requested = nhs_number.parse(number)
+    if requested is None:
+        raise InvalidResourceId(expression=["Patient.id"])
+    result = await spine.retrieve(requested)
+    if result.patient is None:
+        await _audit_failure(session, principal, f"retrieve {result.status.value}")
+        if result.status is RetrieveStatus.INVALIDATED:
+            raise InvalidatedResource()
+        raise NotFound()
+    await record(
+        session,
+        principal,
+        action=AuditAction.READ,
+        resource_type="Patient",
+        resource_id=result.patient.nhs_number,
+        detail="retrieve (superseded number)" if result.superseded else "retrieve",
+    )
+    return PatientRead(
+        disclose(result.patient, principal.role),
+        superseded_from=requested if result.superseded else None,
+    )
+
+
+async def search_patients(
+    session: AsyncSession,
+    spine: SpineClient,
+    principal: Principal,
+    params: SearchParams,
+    settings: Settings,
+) -> SearchsetBundle:
+    result = await spine.search(params)
+    warnings = ["Too many matches: narrow the search"] if result.too_many_matches else []
+    for patient in result.matches:
+        await record(
+            session,
+            principal,
+            action=AuditAction.SEARCH,
+            resource_type="Patient",
+            resource_id=patient.nhs_number,
+            detail="search",
+        )
+    if not result.matches:
+        await record(
+            session, principal, action=AuditAction.SEARCH, resource_type="Patient", detail="none"
+        )
+    return search_bundle(list(result.matches), principal.role, settings.base_url, warnings)
+
+
+async def match_patient(
+    session: AsyncSession,
+    spine: SpineClient,
+    principal: Principal,
+    request: MatchRequest,
+    settings: Settings,
+) -> MatchOutcome:
+    deadline = time.monotonic() + settings.trace_deadline_seconds
+    result = await run_trace(
+        spine, request.query, max_calls=settings.trace_max_spine_calls, deadline=deadline
+    )
+    warnings = list(result.warnings)
+    if request.query.claimed_number_invalid:
+        warnings.append("The NHS number supplied is not valid (check digit); it was ignored")
+    matches = result.matches[: request.count]
+    if request.only_certain:
+        matches = [m for m in matches[:1] if m.grade is Grade.CERTAIN]
+    await _audit_match(session, principal, result, [m.candidate.nhs_number for m in matches])
+    if result.grade is not Grade.CERTAIN:
+        await _enqueue(session, principal, request, result)
+    bundle = match_bundle(matches, principal.role, settings.base_url, warnings)
+    return MatchOutcome(bundle, result.spine_calls, result.grade)
+
+
+async def _audit_match(
+    session: AsyncSession, principal: Principal, result: TraceResult, shown: list[str]
+) -> None:
+    grades = {m.candidate.nhs_number: m for m in result.matches}
+    for number in shown:
+        match = grades[number]
+        await record(
+            session,
+            principal,
+            action=AuditAction.EXECUTE,
+            resource_type="Patient",
+            resource_id=number,
+            detail=f"$match grade={match.grade.value} score={match.probability:.4f} "
+            f"spine_calls={result.spine_calls}",
+        )
+    if not shown:
+        await record(
+            session,
+            principal,
+            action=AuditAction.EXECUTE,
+            resource_type="Patient",
+            detail=f"$match no match shown spine_calls={result.spine_calls}",
+        )
+
+
+async def _enqueue(
+    session: AsyncSession, principal: Principal, request: MatchRequest, result: TraceResult
+) -> None:
+    await repository.enqueue(
+        session,
+        principal,
+        best_grade=result.grade.value if result.grade else None,
+        spine_calls=result.spine_calls,
+        query=dataclasses.asdict(request.query.demographics),
+        candidates=[
+            {
+                "nhsNumber": m.candidate.nhs_number,
+                "grade": m.grade.value,
+                "score": round(m.probability, 4),
+                "bits": m.candidate.total,
+                "notCertainBecause": list(m.not_certain_because),
+            }
+            for m in result.matches
+        ],
+    )
