@@ -99,17 +99,22 @@ def _filtered(principal: Principal, query: AuditQuery) -> Select[AuditEventRow]:
     return stmt
 
 
-async def search(
-    session: AsyncSession, principal: Principal, query: AuditQuery
-) -> tuple[list[AuditEventRow], int]:
-    """One page (newest first) and the total number of matches."""
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    rows: list[AuditEventRow]
+    total: int  # matches across all pages
+    more: bool
+
+
+async def search(session: AsyncSession, principal: Principal, query: AuditQuery) -> AuditPage:
+    """One page, newest first; one row beyond the page tells whether another follows."""
     base = _filtered(principal, query)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    page = base.order_by(AuditEventRow.seq.desc()).limit(query.count)
+    page = base.order_by(AuditEventRow.seq.desc()).limit(query.count + 1)
     if query.before_seq is not None:
         page = page.where(AuditEventRow.seq < query.before_seq)
     rows = list((await session.scalars(page)).all())
-    return rows, int(total or 0)
+    return AuditPage(rows[: query.count], int(total or 0), more=len(rows) > query.count)
 
 
 async def iter_links(session: AsyncSession, batch: int = 1000) -> AsyncIterator[Link]:

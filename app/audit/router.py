@@ -56,14 +56,14 @@ async def search_audit_events(
         count=count,
         cursor=cursor,
     )
-    rows, total = await service.search(session, principal, query)
+    page = await service.search(session, principal, query)
     settings: Settings = request.app.state.settings
     admin = principal.role is AgencyRole.ADMIN
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "_cursor"]
     self_link = f"{settings.base_url}/AuditEvent?{urlencode(request.query_params.multi_items())}"
     next_link = None
-    if len(rows) == query.count and rows[-1].seq > 1:
-        next_params = urlencode([*params, ("_cursor", str(rows[-1].seq))])
+    if page.more:
+        next_params = urlencode([*params, ("_cursor", str(page.rows[-1].seq))])
         next_link = f"{settings.base_url}/AuditEvent?{next_params}"
-    entries = [entry(settings.base_url, audit_event(row, admin=admin)) for row in rows]
-    return searchset(entries, total=total, self_link=self_link, next_link=next_link)
+    entries = [entry(settings.base_url, audit_event(row, admin=admin)) for row in page.rows]
+    return searchset(entries, total=page.total, self_link=self_link, next_link=next_link)

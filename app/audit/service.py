@@ -28,8 +28,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit import repository
 from app.audit.chain import BrokenLink, Content, verify
-from app.audit.models import AuditEventRow
-from app.audit.repository import AuditQuery
+from app.audit.repository import AuditPage, AuditQuery
 from app.auth.principal import Principal
 
 _PENDING = "cci.audit.pending"
@@ -147,20 +146,18 @@ async def record_refusal(
         await session.commit()
 
 
-async def search(
-    session: AsyncSession, principal: Principal, query: AuditQuery
-) -> tuple[list[AuditEventRow], int]:
+async def search(session: AsyncSession, principal: Principal, query: AuditQuery) -> AuditPage:
     """A page of the events this principal may read; the search itself is audited."""
-    rows, total = await repository.search(session, principal, query)
+    page = await repository.search(session, principal, query)
     await record(
         session,
         principal,
         action=AuditAction.SEARCH,
         resource_type="AuditEvent",
         resource_id=query.patient,
-        detail=f"{total} events",
+        detail=f"{page.total} events",
     )
-    return rows, total
+    return page
 
 
 async def verify_chain(session: AsyncSession) -> tuple[int, BrokenLink | None]:
