@@ -42,7 +42,7 @@ class Policy:
             backoff_max=settings.cpis_delivery_backoff_max_seconds,
             timeout=timeout,
             # The lease must outlast the HTTP timeout, or a slow delivery is sent twice.
-            lease=max(settings.cpis_delivery_lease_seconds, timeout + 5),
+            lease=max(settings.cpis_delivery_lease_seconds, timeout + 1),
             poll=settings.cpis_worker_poll_seconds,
             batch_size=settings.cpis_worker_batch_size,
         )

@@ -3,10 +3,7 @@ acknowledged; 500s are retried with backoff; dead letter after N; concurrent wor
 worker killed mid-delivery neither lose nor re-send an acknowledged notification."""
 
 import asyncio
-import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import orjson
@@ -15,39 +12,24 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.auth.scopes import AgencyRole
-from app.cpis import outbox
 from app.cpis.models import Delivery
-from app.cpis.subscriptions import CRITERIA
 from app.cpis.worker import Policy, run_once, run_worker
 from app.fhir.resources import AuditEvent
 from tests.fixtures.auth import AuthHeaders
-from tests.fixtures.cpis import CHILD, Receiver, flag_resource
+from tests.fixtures.cpis import (
+    CHILD,
+    Receiver,
+    enqueue_notifications,
+    flag_resource,
+    new_ods,
+    subscription,
+)
 
 pytestmark = pytest.mark.usefixtures("fake_spine")
 FAST = Policy(
     max_attempts=5, backoff_base=0.05, backoff_max=0.2, timeout=2.0, lease=3.0, poll=0.05,
     batch_size=10,
 )  # fmt: skip
-
-
-def _new_ods() -> str:
-    return f"L{uuid.uuid4().hex[:5].upper()}"
-
-
-def subscription(endpoint: str, **channel: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Subscription",
-        "status": "requested",
-        "reason": "Tell our front door team who saw our children",
-        "criteria": CRITERIA,
-        "channel": {
-            "type": "rest-hook",
-            "endpoint": endpoint,
-            "payload": "application/fhir+json",
-            "header": ["Authorization: Bearer la-secret"],
-        }
-        | channel,
-    }
 
 
 async def _subscribe(client: httpx.AsyncClient, la: dict[str, str], endpoint: str) -> str:
@@ -71,21 +53,6 @@ async def _drain(app: FastAPI, policy: Policy = FAST, rounds: int = 200) -> None
                 return
             await asyncio.sleep(0.02)
     raise AssertionError("deliveries still pending")
-
-
-async def _enqueue(app: FastAPI, owner_ods: str, count: int) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
-        for _ in range(count):
-            notification_id = uuid.uuid4()
-            await outbox.enqueue(
-                session,
-                notification_id=notification_id,
-                owner_ods=owner_ods,
-                kind="access-to-service",
-                flag_id=None,
-                resource={"resourceType": "AuditEvent", "id": str(notification_id)},
-                now=datetime.now(UTC),
-            )
 
 
 async def test_one_notification_naming_the_reader_is_delivered_once(
@@ -118,11 +85,11 @@ async def test_one_notification_naming_the_reader_is_delivered_once(
 async def test_webhook_failures_are_retried_until_acknowledged(
     client: httpx.AsyncClient, auth_headers: AuthHeaders, gateway_app: FastAPI, webhook: Receiver
 ) -> None:
-    ods = _new_ods()
+    ods = new_ods()
     la = await auth_headers(AgencyRole.SOCIAL_CARE, ods_code=ods)
     await _subscribe(client, la, webhook.url)
     webhook.fail_first = 3
-    await _enqueue(gateway_app, ods, 1)
+    await enqueue_notifications(gateway_app, ods, 1)
     await _drain(gateway_app)
     [delivery] = await _deliveries(gateway_app)
     assert (delivery.status, delivery.attempts) == ("delivered", 4)
@@ -134,11 +101,11 @@ async def test_webhook_failures_are_retried_until_acknowledged(
 async def test_dead_letter_after_max_attempts_keeps_it_in_the_feed(
     client: httpx.AsyncClient, auth_headers: AuthHeaders, gateway_app: FastAPI, webhook: Receiver
 ) -> None:
-    ods = _new_ods()
+    ods = new_ods()
     la = await auth_headers(AgencyRole.SOCIAL_CARE, ods_code=ods)
     subscription_id = await _subscribe(client, la, webhook.url)
     webhook.fail_first = 1000
-    await _enqueue(gateway_app, ods, 1)
+    await enqueue_notifications(gateway_app, ods, 1)
     await _drain(gateway_app, replace(FAST, max_attempts=3))
     [delivery] = await _deliveries(gateway_app)
     assert (delivery.status, delivery.attempts) == ("dead", 3)
@@ -151,10 +118,10 @@ async def test_dead_letter_after_max_attempts_keeps_it_in_the_feed(
 async def test_two_workers_deliver_each_notification_once(
     client: httpx.AsyncClient, auth_headers: AuthHeaders, gateway_app: FastAPI, webhook: Receiver
 ) -> None:
-    ods = _new_ods()
+    ods = new_ods()
     la = await auth_headers(AgencyRole.SOCIAL_CARE, ods_code=ods)
     await _subscribe(client, la, webhook.url)
-    await _enqueue(gateway_app, ods, 40)
+    await enqueue_notifications(gateway_app, ods, 40)
     stopping = asyncio.Event()
     policy = replace(FAST, batch_size=3)
     workers = [
@@ -176,10 +143,10 @@ async def test_two_workers_deliver_each_notification_once(
 async def test_a_worker_killed_mid_delivery_loses_nothing(
     client: httpx.AsyncClient, auth_headers: AuthHeaders, gateway_app: FastAPI, webhook: Receiver
 ) -> None:
-    ods = _new_ods()
+    ods = new_ods()
     la = await auth_headers(AgencyRole.SOCIAL_CARE, ods_code=ods)
     await _subscribe(client, la, webhook.url)
-    await _enqueue(gateway_app, ods, 1)
+    await enqueue_notifications(gateway_app, ods, 1)
     webhook.hang_first, webhook.hang_seconds = 1, 1.0
     policy = replace(FAST, lease=0.3, timeout=5.0)
     killed = asyncio.create_task(
