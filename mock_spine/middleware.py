@@ -76,6 +76,27 @@ def _fault(faults: Faults) -> SpineError | None:
     return None
 
 
+def _access_denied(diagnostics: str) -> SpineError:
+    return SpineError(IssueType.FORBIDDEN, SpineCode.ACCESS_DENIED, diagnostics, status=401)
+
+
+def _check_authorization(value: str | None) -> SpineError | None:
+    """As the sandbox: no token is fine, but one that is sent must be a Bearer token.
+
+    The mock accepts any bearer token; it does not authenticate.
+    """
+    if value is None:
+        return None
+    if not value.strip():
+        return _access_denied("Empty Authorization header")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return _access_denied(f"Invalid token type '{scheme}', must be 'Bearer'")
+    if not token.strip():
+        return _access_denied("Missing access token")
+    return None
+
+
 class SpineRequestMiddleware:
     def __init__(self, app: ASGIApp, *, fhir_prefix: str, faults: Faults) -> None:
         self.app = app
@@ -99,7 +120,11 @@ class SpineRequestMiddleware:
                 message["headers"] = list(message.get("headers", [])) + echoed
             await send(message)
 
-        error = self._check_request_id(request_id) or _fault(self.faults)
+        error = (
+            self._check_request_id(request_id)
+            or _check_authorization(_header(scope, b"authorization"))
+            or _fault(self.faults)
+        )
         if self.faults.latency_ms:
             await asyncio.sleep(self.faults.latency_ms / 1000)
         if error is not None:

@@ -78,3 +78,26 @@ async def test_live_server(spine_base_url: str) -> None:
         response = await client.get("/Patient/9000000009", headers=spine_headers())
     assert response.status_code == 200
     assert response.json()["id"] == "9000000009"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "diagnostics"),
+    [
+        ("", "Empty Authorization header"),
+        ("Basic abc", "Invalid token type 'Basic', must be 'Bearer'"),
+        ("Bearer", "Missing access token"),
+    ],
+)
+async def test_authorization_when_sent_must_be_bearer(
+    spine_client: httpx.AsyncClient, authorization: str, diagnostics: str
+) -> None:
+    response = await spine_client.get(
+        "/Patient/9000000009", headers=spine_headers(Authorization=authorization)
+    )
+    body = assert_operation_outcome(response, 401, code="forbidden", spine_code="ACCESS_DENIED")
+    assert body["issue"][0]["diagnostics"] == diagnostics
+
+
+async def test_any_bearer_token_is_accepted(spine_client: httpx.AsyncClient) -> None:
+    headers = spine_headers(Authorization="Bearer eyJhbGciOi.payload-x_y.sig")
+    assert (await spine_client.get("/Patient/9000000009", headers=headers)).status_code == 200
