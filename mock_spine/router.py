@@ -18,8 +18,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def database(request: Request) -> Any:
-    # The pool itself: each read is one or two statements, and asyncpg's pool methods
+async def database(request: Request) -> Any:
+    # Async, so FastAPI calls it in the loop, not a thread. The pool itself: asyncpg pool methods
     # borrow a connection per statement more cheaply than a yield dependency per request.
     return request.app.state.pool
 
