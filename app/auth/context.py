@@ -20,10 +20,19 @@ PURPOSE_JUSTIFICATION = "X-Purpose-Justification"
 END_USER_HEADERS = (END_USER_ID, END_USER_NAME, END_USER_ROLE)
 
 
-def _clean(value: str | None) -> str | None:
+MAX_LENGTH = 200
+MAX_JUSTIFICATION_LENGTH = 1000
+
+
+def _clean(value: str | None, header: str, limit: int = MAX_LENGTH) -> str | None:
     if value is None:
         return None
     decoded = unquote(value).strip()
+    if len(decoded) > limit:
+        raise InvalidValue(
+            f"Invalid value - '{header}' header is longer than {limit} characters",
+            expression=[f"header.{header}"],
+        )
     return decoded or None
 
 
@@ -44,9 +53,10 @@ def end_user_context(
     required: bool,
 ) -> tuple[EndUser | None, Purpose | None]:
     """The end user and purpose from the headers; raises when required context is absent."""
-    values = {END_USER_ID: _clean(user_id), END_USER_NAME: _clean(name)}
-    values[END_USER_ROLE] = _clean(job_role)
-    code, reason = _clean(purpose_code), _clean(justification)
+    values = {END_USER_ID: _clean(user_id, END_USER_ID), END_USER_NAME: _clean(name, END_USER_NAME)}
+    values[END_USER_ROLE] = _clean(job_role, END_USER_ROLE)
+    code = _clean(purpose_code, PURPOSE_OF_USE)
+    reason = _clean(justification, PURPOSE_JUSTIFICATION, MAX_JUSTIFICATION_LENGTH)
     if required:
         for header, value in values.items():
             if value is None:
