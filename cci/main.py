@@ -11,11 +11,11 @@ from rich.console import Console
 
 from app import __version__
 from app.audit.cli import audit_app
-from app.auth.cli import clients_app, signing_keys_app
+from app.auth.cli import announce_demo_clients, clients_app, signing_keys_app
 from app.cpis.cli import flags_app, worker_command, worker_task
 from app.main import create_app
 from app.migrations import upgrade_database
-from app.settings import Settings, get_settings
+from app.settings import Environment, Settings, get_settings
 from cci.database import DatabaseTargets, resolve_databases
 from cci.serve import serve_all
 from mock_spine.cli import prepare as prepare_spine
@@ -109,6 +109,8 @@ def serve(
     targets = databases(settings)
     upgrade_database(targets.gateway_url)
     settings = settings.model_copy(update={"database_url": targets.gateway_url})
+    if settings.environment is Environment.DEVELOPMENT:
+        announce_demo_clients(targets.gateway_url, settings.data_dir, settings.base_url)
     gateway = create_app(settings)
     configs = [
         uvicorn.Config(

@@ -9,9 +9,21 @@ and they are appended in the session's `before_commit`.
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, false, func, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -22,31 +34,36 @@ from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 
 HEAD_ID = 1
+_ROW_COLUMNS = (*CHAINED_FIELDS, "prev_hash", "hash")
+
+# Built once with bind parameters, so SQLAlchemy compiles them once (the hot path).
+_LOCK_HEAD = (
+    pg_insert(AuditChainHead)
+    .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS)
+    .on_conflict_do_update(index_elements=["id"], set_={"id": AuditChainHead.id})
+    .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+)
+_EVENTS = cast(Table, AuditEventRow.__table__)
+_HEAD = cast(Table, AuditChainHead.__table__)
+_APPEND_ONE = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+    .add_cte(
+        insert(_EVENTS).values({name: bindparam(name) for name in _ROW_COLUMNS}).cte("appended")
+    )
+)
 
 
 def append(session: Session, contents: Sequence[Content]) -> None:
-    """Chain and insert `contents` (without `seq`) in one more round trip after the lock."""
-    lock_head = (
-        pg_insert(AuditChainHead)
-        .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS)
-        .on_conflict_do_update(index_elements=["id"], set_={"id": AuditChainHead.id})
-        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
-    )
-    last_seq, prev = session.execute(lock_head).one()
-    rows: list[dict[str, Any]] = []
+    """Chain and insert `contents` (without `seq`): the head lock, then one statement a row
+    that inserts it and moves the head together."""
+    last_seq, prev = session.execute(_LOCK_HEAD).one()
     for content in contents:
         last_seq += 1
-        row = {**content, "seq": last_seq, "prev_hash": prev}
+        row: dict[str, Any] = {**content, "seq": last_seq, "prev_hash": prev}
         row["hash"] = prev = link_hash(prev, row)
-        rows.append(row)
-    inserted = insert(AuditEventRow).values(rows).cte("inserted")
-    move_head = (
-        update(AuditChainHead)
-        .where(AuditChainHead.id == HEAD_ID)
-        .values(last_seq=last_seq, last_hash=prev)
-        .add_cte(inserted)
-    )
-    session.execute(move_head)
+        session.execute(_APPEND_ONE, row)
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:

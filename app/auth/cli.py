@@ -1,20 +1,28 @@
-"""`cci clients add|list|suspend|activate|rotate-key` and `cci signing-keys rotate`."""
+"""`cci clients add|list|suspend|activate|rotate-key|token` and `cci signing-keys rotate`."""
 
 import asyncio
 import json
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import httpx
 import typer
+from joserfc import jwt
+from joserfc.jwk import import_key
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import clients, keystore, repository
+from app.auth.client_assertion import ASSERTION_TYPE
 from app.auth.clients import RegistryError, generate_client_key
+from app.auth.demo import demo_keys, ensure_demo_clients
 from app.auth.models import ClientStatus
 from app.auth.scopes import AgencyRole
+from app.auth.state import TOKEN_PATH
 from app.db import create_engine, create_sessionmaker
 from app.migrations import upgrade_database
 from app.settings import get_settings
@@ -165,3 +173,53 @@ def rotate_signing_key(data_dir: DataDir = None) -> None:
     """A new gateway signing key; instances pick it up within a minute, old tokens stay valid."""
     kid = run_in_session(database_url(data_dir), keystore.rotate)
     typer.echo(kid)
+
+
+@clients_app.command("token")
+def token(
+    client: Annotated[str, typer.Option("--client", help="Client id")],
+    key: Annotated[Path, typer.Option("--key", exists=True, help="Private JWK (JSON) file")],
+    url: Annotated[str, typer.Option(help="Gateway base URL")] = "http://127.0.0.1:8000",
+    scope: Annotated[str | None, typer.Option(help="Scopes to ask for (default: all)")] = None,
+) -> None:
+    """Get an access token with a signed client assertion; prints the token."""
+    private = import_key(json.loads(key.read_text()))
+    alg = str(private.alg or "RS384")
+    now = int(time.time())
+    token_url = url.rstrip("/") + TOKEN_PATH
+    claims: dict[str, object] = {"iss": client, "sub": client, "aud": token_url}
+    claims |= {"jti": str(uuid.uuid4()), "iat": now, "exp": now + 300}
+    header = {"alg": alg, "kid": private.kid, "typ": "JWT"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": jwt.encode(header, claims, private, algorithms=[alg]),
+    }
+    if scope:
+        form["scope"] = scope
+    response = httpx.post(token_url, data=form, timeout=10)
+    if response.status_code != 200:
+        console.print(f"[red]{response.status_code}: {response.text}[/red]")
+        raise typer.Exit(1)
+    body = response.json()
+    console.print(f"scope: {body['scope']}; expires in {body['expires_in']} s")
+    typer.echo(body["access_token"])
+
+
+def announce_demo_clients(database_url: str, data_dir: Path, base_url: str) -> None:
+    """Development start-up: make sure the demo clients exist and say how to use them."""
+    folder = data_dir / "demo-clients"
+    made = demo_keys(folder)
+    run_in_session(database_url, lambda session: ensure_demo_clients(session, made))
+    console.print(f"[bold]Demo clients[/bold] (development only; private keys in {folder}):")
+    for demo in made:
+        console.print(f"  {demo.role.value:<20} {demo.client_id}")
+    police = next(d for d in made if d.role is AgencyRole.POLICE)
+    console.print(
+        "  Get a token:  TOKEN=$(cci clients token "
+        f"--client {police.client_id} --key {police.key_file} --url {base_url})\n"
+        '  Call:         curl -H "Authorization: Bearer $TOKEN" -H "X-End-User-Id: u1" '
+        '-H "X-End-User-Name: Sam Taylor" -H "X-End-User-Role: Detective constable" '
+        '-H "X-Purpose-Of-Use: THREAT" -H "X-Purpose-Justification: Missing child enquiry" '
+        f"{base_url}/Patient/9000000009"
+    )

@@ -1,0 +1,142 @@
+"""Auth and audit cost: token issuance per second, and the latency a token check plus an
+audit write add to a trivial route, measured side by side (interleaved) in one run.
+
+    python bench/auth.py [--requests 2000] [--tokens 500]
+
+In-process (httpx's ASGI transport), so the three routes share every cost but the one
+measured: `plain` (a request session, no auth), `auth` (+ token verification, client
+status and rate limit), `auth+audit` (+ an audit row chained and committed). The
+database is `CCI_DATABASE_URL`'s server or an embedded PostgreSQL in /tmp/auth-bench.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from fastapi import APIRouter
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.audit.service import AuditAction, record  # noqa: E402
+from app.auth.dependencies import PatientReader  # noqa: E402
+from app.auth.scopes import AgencyRole  # noqa: E402
+from app.db import SessionDep  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.migrations import upgrade_database  # noqa: E402
+from app.settings import Environment, Settings  # noqa: E402
+from cci.database import drop_database, ensure_database, start_embedded, with_database  # noqa: E402
+from tests.fixtures.auth import end_user_headers, register_client_in  # noqa: E402
+
+BASE = "http://gateway.bench"
+DATABASE = "cci_bench_auth"
+UNLIMITED = {role: {"per_second": 1e6, "burst": 1_000_000} for role in AgencyRole}
+
+bench_routes = APIRouter()
+
+
+@bench_routes.get("/bench/plain/{nhs_number}")
+async def plain(nhs_number: str, session: SessionDep) -> dict[str, str]:
+    return {"nhs_number": nhs_number}
+
+
+@bench_routes.get("/bench/auth/{nhs_number}")
+async def auth_only(nhs_number: str, principal: PatientReader) -> dict[str, str]:
+    return {"nhs_number": nhs_number}
+
+
+@bench_routes.get("/bench/audited/{nhs_number}")
+async def audited(nhs_number: str, principal: PatientReader, session: SessionDep) -> dict[str, str]:
+    await record(
+        session, principal, action=AuditAction.READ, resource_type="Patient", resource_id=nhs_number
+    )
+    return {"nhs_number": nhs_number}
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+async def issuance(http: httpx.AsyncClient, forms: list[dict[str, str]], concurrency: int) -> float:
+    queue = list(forms)
+
+    async def worker() -> None:
+        while queue:
+            response = await http.post("/oauth2/token", data=queue.pop())
+            assert response.status_code == 200, response.text
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return len(forms) / (time.perf_counter() - started)
+
+
+async def run(requests: int, tokens: int, server: str) -> None:
+    url = with_database(server, DATABASE)
+    await ensure_database(server, DATABASE)
+    await asyncio.to_thread(upgrade_database, url)
+    settings = Settings(
+        database_url=url,
+        environment=Environment.TEST,
+        public_base_url=BASE,
+        rate_limits=UNLIMITED,  # type: ignore[arg-type]
+    )
+    app = create_app(settings)
+    app.include_router(bench_routes)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+            registered = await register_client_in(app, AgencyRole.HEALTH_UNSCHEDULED)
+            # Assertions are signed before the clock starts: the client's cost, not ours.
+            forms = [registered.token_form(aud=f"{BASE}/oauth2/token") for _ in range(tokens * 2)]
+            sequential = await issuance(http, forms[:tokens], 1)
+            concurrent = await issuance(http, forms[tokens:], 8)
+            form = registered.token_form(aud=f"{BASE}/oauth2/token")
+            token = (await http.post("/oauth2/token", data=form)).json()
+            headers = {"Authorization": f"Bearer {token['access_token']}", **end_user_headers()}
+
+            paths = {"plain": "/bench/plain", "auth": "/bench/auth", "auth+audit": "/bench/audited"}
+            timings: dict[str, list[float]] = {name: [] for name in paths}
+            for index in range(requests + 200):
+                for name, path in paths.items():
+                    started = time.perf_counter()
+                    response = await http.get(f"{path}/9000000009", headers=headers)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    assert response.status_code == 200, response.text
+                    if index >= 200:  # warm-up
+                        timings[name].append(elapsed)
+
+    base = pct(timings["plain"], 50)
+    print(f"token issuance: {sequential:,.0f}/s sequential, {concurrent:,.0f}/s with 8 clients")
+    print(f"{'route':<12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'added p50':>10}")
+    for name, values in timings.items():
+        added = pct(values, 50) - base
+        print(
+            f"{name:<12} {pct(values, 50):8.3f} {pct(values, 95):8.3f} {pct(values, 99):8.3f} "
+            f"{added:+10.3f}"
+        )
+    target = pct(timings["auth+audit"], 50) - base
+    print(f"token check + audit write add {target:.3f} ms at p50 (target <= 1 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--tokens", type=int, default=500)
+    args = parser.parse_args()
+    server = os.environ.get("CCI_DATABASE_URL") or start_embedded(
+        Path(tempfile.gettempdir()) / "auth-bench"
+    )
+    try:
+        asyncio.run(run(args.requests, args.tokens, server))
+    finally:
+        asyncio.run(drop_database(server, DATABASE))
+
+
+if __name__ == "__main__":
+    main()
