@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from app.auth.context import END_USER_ID, END_USER_NAME, END_USER_ROLE
 from bench.trace_extract import BenchRow, bench_rows
 from bench.trace_support import Stack, stack
 
@@ -39,9 +40,9 @@ async def run_matches(
 ) -> list[tuple[BenchRow, Any, float, int]]:
     headers = {"Authorization": f"Bearer {target.token}", "Content-Type": "application/fhir+json"}
     headers |= {
-        "NHSD-End-User-Id": "bench",
-        "NHSD-End-User-Name": "Bench",
-        "NHSD-End-User-Role": "Bench",
+        END_USER_ID: "bench",
+        END_USER_NAME: "Bench",
+        END_USER_ROLE: "Bench",
     }
     results = []
     async with httpx.AsyncClient(base_url=target.gateway, headers=headers, timeout=30) as http:
@@ -122,8 +123,8 @@ def report(results: list[tuple[BenchRow, Any, float, int]], seconds: float) -> N
 
 
 async def retrieve_latency(target: Stack, numbers: list[str], repeats: int) -> None:
-    headers = {"Authorization": f"Bearer {target.token}", "NHSD-End-User-Id": "bench",
-               "NHSD-End-User-Name": "Bench", "NHSD-End-User-Role": "Bench"}  # fmt: skip
+    headers = {"Authorization": f"Bearer {target.token}", END_USER_ID: "bench",
+               END_USER_NAME: "Bench", END_USER_ROLE: "Bench"}  # fmt: skip
     gateway_ms, direct_ms = [], []
     async with (
         httpx.AsyncClient(base_url=target.gateway, headers=headers) as gateway,

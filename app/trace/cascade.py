@@ -2,11 +2,12 @@
 
 Order (issue 5, step 4): a claimed NHS number that validates is retrieved and
 scored like any candidate, so it only becomes `certain` if the demographics agree;
-then the strategies of `strategies.CASCADE` run until one candidate is certain on
+then the waves of `strategies.WAVES` run until one candidate is certain on
 full agreement, the Spine-call budget is spent, or the deadline nears. Candidates
 from every step are merged by NHS number and graded together.
 """
 
+import asyncio
 import time
 from dataclasses import dataclass, field, replace
 
@@ -18,8 +19,14 @@ from app.trace.grading import Candidate, Grade, GradedMatch, grade
 from app.trace.names import surname_frequency
 from app.trace.normalise import name_key
 from app.trace.scoring import FieldScore, Level, MatchScore, frequency_weight, score
-from app.trace.spine_client import RetrieveStatus, SearchParams, SpineClient, SpinePatient
-from app.trace.strategies import CASCADE
+from app.trace.spine_client import (
+    RetrieveStatus,
+    SearchParams,
+    SearchResult,
+    SpineClient,
+    SpinePatient,
+)
+from app.trace.strategies import WAVES, Strategy
 from cci_common.identifiers.nhs_number import NHSNumber
 
 CLAIMED = "claimed-nhs-number"
@@ -64,6 +71,7 @@ class _Trace:
         self.warnings: list[str] = []
         self.siblings_checked = False
         self.answered = 0  # Spine calls that got an answer
+        self.unavailable = False
 
     async def run(self) -> TraceResult:
         if self.query.nhs_number:
@@ -92,38 +100,52 @@ class _Trace:
         self._add(result.patient, CLAIMED)
 
     async def _cascade(self) -> None:
+        """Run the strategies in waves; searches within a wave go to the Spine concurrently."""
         seen: set[SearchParams] = set()
-        for strategy in CASCADE:
-            searches = [p for p in strategy.build(self.query) if p not in seen]
-            if not searches:
-                continue
-            self.strategies.append(strategy.name)
-            for params in searches:
-                seen.add(params)
-                if self.calls >= self.max_calls or time.monotonic() >= self.deadline:
-                    self.warnings.append("The trace stopped at its Spine-call or time limit")
-                    return
-                self.calls += 1
-                try:
-                    result = await self.spine.search(params, deadline=self.deadline)
-                except ServiceUnavailable:
-                    if not self.answered:
-                        raise
-                    self.warnings.append("The Spine became unavailable; the trace is incomplete")
-                    return
-                except FHIRError as exc:
-                    # A search the Spine will not run (e.g. its minimum data rules): skip it.
-                    log.info("trace.strategy_rejected", strategy=strategy.name, code=exc.code)
-                    continue
-                self.answered += 1
-                if result.too_many_matches:
-                    continue
-                if strategy.enumerates_siblings:
-                    self.siblings_checked = True
-                for patient in result.matches:
-                    self._add(patient, strategy.name)
-            if self._decided():
+        for wave in WAVES:
+            planned: list[tuple[Strategy, SearchParams]] = []
+            for strategy in wave:
+                searches = [p for p in strategy.build(self.query) if p not in seen]
+                seen.update(searches)
+                planned += [(strategy, params) for params in searches]
+                if searches:
+                    self.strategies.append(strategy.name)
+            room = self.max_calls - self.calls
+            if len(planned) > room or (planned and time.monotonic() >= self.deadline):
+                self.warnings.append("The trace stopped at its Spine-call or time limit")
+                planned = planned[: max(0, room)] if time.monotonic() < self.deadline else []
+            self.calls += len(planned)
+            outcomes = await asyncio.gather(
+                *(self.spine.search(params, deadline=self.deadline) for _, params in planned),
+                return_exceptions=True,
+            )
+            for (strategy, _), outcome in zip(planned, outcomes, strict=True):
+                self._take(strategy, outcome)
+            if self.unavailable:
+                if not self.answered:
+                    raise ServiceUnavailable("The Spine is unavailable")
+                self.warnings.append("The Spine became unavailable; the trace is incomplete")
                 return
+            if self._decided() or self.calls >= self.max_calls:
+                return
+
+    def _take(self, strategy: Strategy, outcome: SearchResult | BaseException) -> None:
+        if isinstance(outcome, ServiceUnavailable):
+            self.unavailable = True
+            return
+        if isinstance(outcome, FHIRError):
+            # A search the Spine will not run (e.g. its minimum data rules): skip it.
+            log.info("trace.strategy_rejected", strategy=strategy.name, code=outcome.code)
+            return
+        if isinstance(outcome, BaseException):
+            raise outcome
+        self.answered += 1
+        if outcome.too_many_matches:
+            return
+        if strategy.enumerates_siblings:
+            self.siblings_checked = True
+        for patient in outcome.matches:
+            self._add(patient, strategy.name)
 
     def _add(self, patient: SpinePatient, strategy: str) -> None:
         existing = self.found.get(patient.nhs_number)

@@ -17,7 +17,7 @@ from app.trace.scoring import Level, MatchScore
 from app.trace.spine_models import SpinePatient
 
 # Thresholds in bits of log-likelihood ratio; how they were chosen: README, Trace.
-CERTAIN_MIN_BITS = 32.0
+CERTAIN_MIN_BITS = 30.0
 CERTAIN_GAP_BITS = 8.0
 PROBABLE_MIN_BITS = 22.0
 POSSIBLE_MIN_BITS = 8.0
@@ -88,11 +88,13 @@ def certain_blockers(
         reasons.append(f"given-{level('given')}")
     if level("family") not in FAMILY_AGREES:
         reasons.append(f"family-{level('family')}")
-    date_ok = level("birthDate") is Level.EXACT or (
-        level("birthDate") in DATE_NEAR
-        and level("given") is Level.EXACT
-        and level("family") is Level.EXACT
-        and level("postcode") is Level.EXACT
+    names_exact = level("given") in GIVEN_DISTINGUISHES_TWINS and level("family") is Level.EXACT
+    # A day/month swap keeps the year and the two numbers, and no sibling is born
+    # within the same year on the swapped date; any other near date also needs the postcode.
+    date_ok = (
+        level("birthDate") is Level.EXACT
+        or (level("birthDate") is Level.SWAPPED and names_exact)
+        or (level("birthDate") in DATE_NEAR and names_exact and level("postcode") is Level.EXACT)
     )
     if not date_ok:
         reasons.append(f"birth-date-{level('birthDate')}")

@@ -12,7 +12,7 @@ from app.trace.demographics import Demographics, nhs_number_of
 from app.trace.normalise import parse_date
 from cci_common.identifiers import nhs_number
 
-DEFAULT_COUNT = 10
+DEFAULT_COUNT = 5  # data minimisation: a short list for a person to choose from
 MAX_COUNT = 50
 
 
@@ -75,9 +75,11 @@ def _query(patient: dict[str, Any]) -> MatchQuery:
     claimed = nhs_number_of(patient)
     valid = nhs_number.parse(claimed) if claimed else None
     demographics = replace(demographics, nhs_number=valid)
-    if parse_date(demographics.birth_date) is None and valid is None:
+    named = bool(demographics.family and demographics.given)
+    if parse_date(demographics.birth_date) is None and valid is None and not named:
         raise InvalidSearchData(
-            "A trace needs a full birth date (yyyy-mm-dd) or a valid NHS number",
+            "A trace needs a full birth date (yyyy-mm-dd), a given and family name, "
+            "or a valid NHS number",
             expression=["Patient.birthDate"],
         )
     return MatchQuery(demographics, claimed_number_invalid=bool(claimed) and valid is None)

@@ -9,7 +9,7 @@ name gives TOO_MANY_MATCHES rather than a silently truncated list.
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from app.trace.demographics import Demographics
 from app.trace.names import alternative_given_names, formal_forms
@@ -19,6 +19,7 @@ from app.trace.spine_models import SearchParams
 MAX_RESULTS = 50
 MAX_NICKNAME_SEARCHES = 2
 PDS_NAME_LIMIT = 35
+CHILD_YEARS = 19  # an LA traces children (and care leavers just past 18)
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,35 @@ def birthdate_range(q: Demographics) -> list[SearchParams]:
     ]  # fmt: skip
 
 
-CASCADE: tuple[Strategy, ...] = (
-    Strategy("exact", exact),
-    Strategy("fuzzy", fuzzy),
-    Strategy("family-birthdate", family_birthdate, enumerates_siblings=True),
-    Strategy("initial-postcode", initial_postcode),
-    Strategy("given-postcode", given_postcode),
-    Strategy("birthdate-range", birthdate_range),
-    Strategy("day-month-swapped", day_month_swapped),
-    Strategy("names-swapped", names_swapped),
-    Strategy("nicknames", nicknames),
+def no_birth_date(q: Demographics) -> list[SearchParams]:
+    """No birth date (PDS needs one): family and given across the ages of a child."""
+    family, given = _family(q), _given(q)
+    if parse_date(q.birth_date) is not None or not family or not given:
+        return []
+    today = date.today()
+    low = today.replace(year=today.year - CHILD_YEARS)
+    return [
+        SearchParams(
+            family=family, given=(given,), max_results=MAX_RESULTS, history=True,
+            birthdate=(f"ge{low.isoformat()}", f"le{today.isoformat()}"),
+        )
+    ]  # fmt: skip
+
+
+# Waves run in order, stopping once a candidate is certain on full agreement; the
+# searches of one wave run concurrently. The first wave settles most clean records.
+WAVES: tuple[tuple[Strategy, ...], ...] = (
+    (Strategy("exact", exact), Strategy("no-birth-date", no_birth_date)),
+    (
+        Strategy("fuzzy", fuzzy),
+        Strategy("family-birthdate", family_birthdate, enumerates_siblings=True),
+        Strategy("nicknames", nicknames),
+    ),
+    (
+        Strategy("initial-postcode", initial_postcode),
+        Strategy("given-postcode", given_postcode),
+        Strategy("birthdate-range", birthdate_range),
+        Strategy("day-month-swapped", day_month_swapped),
+        Strategy("names-swapped", names_swapped),
+    ),
 )
