@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     rate_limits: dict[AgencyRole, RateLimit] = Field(
         default_factory=dict, description="Per-role rate limit overrides of the defaults"
     )
+    client_status_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long a suspension may take to reach an instance"
+    )
 
     # CP-IS flags (app/cpis): notification window, rest-hook delivery and its retries.
     cpis_notification_window_hours: float = Field(

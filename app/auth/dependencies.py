@@ -118,7 +118,11 @@ async def authenticate(
     )
     structlog.contextvars.bind_contextvars(client_id=claims.client_id, role=claims.role.value)
 
-    status = await repository.client_status(session, claims.client_id)
+    statuses = auth_state(request).statuses
+    cached, status = statuses.get(claims.client_id)
+    if not cached:
+        status = await repository.client_status(session, claims.client_id)
+        statuses.put(claims.client_id, status)
     if status is not ClientStatus.ACTIVE:
         await _refuse(request, principal, security_scopes, "client is not active")
         raise Forbidden("This client is suspended or no longer registered")

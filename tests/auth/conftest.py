@@ -46,7 +46,10 @@ async def failing(nhs_number: str, principal: PatientReader, session: SessionDep
 
 
 def app_with_test_routes(database_url: str, **overrides: object) -> FastAPI:
-    app = create_app(gateway_settings(database_url, **overrides))
+    # No status cache here, so a suspension is seen by the very next request.
+    app = create_app(
+        gateway_settings(database_url, **{"client_status_cache_seconds": 0.0, **overrides})
+    )
     app.include_router(test_routes)
     return app
 
