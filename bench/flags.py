@@ -91,17 +91,22 @@ async def databases() -> tuple[str, str]:
     return urls[0], urls[1]
 
 
+def note(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 async def token(
     http: httpx.AsyncClient, base: str, role: AgencyRole, engine_url: str
 ) -> dict[str, str]:
     key = clients.generate_client_key("ES384")
-    maker = create_sessionmaker(create_engine(engine_url, pool_size=1, max_overflow=0))
-    async with maker() as session:
+    engine = create_engine(engine_url, pool_size=1, max_overflow=0)
+    async with create_sessionmaker(engine)() as session:
         registered = await clients.register(
             session, role=role, ods_code=f"B{uuid.uuid4().hex[:5].upper()}",
             organisation_name=f"Bench {role}", jwks={"keys": [key.as_dict(private=False)]},
         )  # fmt: skip
         await session.commit()
+    await engine.dispose()
     form = {
         "grant_type": "client_credentials",
         "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
@@ -131,7 +136,9 @@ async def load(
 
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(clients_)))
-    return latencies, len(latencies) / (time.perf_counter() - started)
+    rate = len(latencies) / (time.perf_counter() - started)
+    note(f"{url} x{clients_}: {rate:.0f} req/s, p50/p95/p99 {spread(latencies)} ms")
+    return latencies, rate
 
 
 BARE_FLAG = """INSERT INTO cpis_flag (id, version_id, owner_ods, owner_name, office_hours_phone,
@@ -219,6 +226,7 @@ async def main(args: argparse.Namespace) -> None:
                 writes.append(time.perf_counter() - started)
                 assert response.status_code == 201, response.text
                 numbers.append(number)
+            note(f"writes done: p50 {pct(writes, 50):.1f} ms")
             bare = await bare_writes(gateway_url, args.children)
             spine_times = []
             for number in numbers[:100]:
@@ -262,13 +270,19 @@ async def main(args: argparse.Namespace) -> None:
                 rows.append((f"reads x{level}: recorded / not recorded throughput",
                              f"{100 * rate_on / rate_off:.0f}%"))  # fmt: skip
 
+            note("reads done")
             # Bulk upload: new children, 5% bad entries.
             rng, entries, bad = random.Random(5), [], 0
             spine_admin = f"http://127.0.0.1:{SPINE}/_admin/patients"
-            people = await asyncio.gather(*(
-                http.post(spine_admin, json={"given": ["Bulk"], "family": f"Row{i}",
-                          "gender": "male", "birth_date": "2012-02-02"})
-                for i in range(args.batch)))  # fmt: skip
+            limit = asyncio.Semaphore(16)  # httpcore degrades with thousands queued at once
+
+            async def new_person(index: int) -> httpx.Response:
+                person = {"given": ["Bulk"], "family": f"Row{index}", "gender": "male",
+                          "birth_date": "2012-02-02"}  # fmt: skip
+                async with limit:
+                    return await http.post(spine_admin, json=person)
+
+            people = await asyncio.gather(*(new_person(i) for i in range(args.batch)))
             for index, person in enumerate(people):
                 number = person.json()["nhs_number"]
                 given = "Bulk" if rng.random() >= 0.05 else "Wrong"
@@ -280,6 +294,7 @@ async def main(args: argparse.Namespace) -> None:
                 url = f"Flag?identifier={CASE_REFERENCE_SYSTEM}|BULK-{index}"
                 entries.append({"resource": resource, "request": {"method": "PUT", "url": url}})
             bundle = {"resourceType": "Bundle", "type": "batch", "entry": entries}
+            note("bulk upload starting")
             started = time.perf_counter()
             response = await http.post(f"{audited}/", json=bundle, headers=la, timeout=1800)
             elapsed = time.perf_counter() - started
@@ -335,6 +350,10 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR1)
     parser = argparse.ArgumentParser()
     parser.add_argument("--children", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=8.0)

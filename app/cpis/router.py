@@ -30,7 +30,8 @@ from app.fhir.routing import fhir_interaction, fhir_router, search_param
 from app.fhir.schemas import error_responses
 from app.settings import Settings
 
-router = fhir_router(tags=["CP-IS flags"])
+router = fhir_router()
+flag_routes = fhir_router(tags=["CP-IS flags"])
 FlagBody = Annotated[dict[str, Any], Body(description="A FHIR R4 Flag in our CP-IS profile")]
 
 
@@ -56,7 +57,7 @@ def _written(request: Request, result: WriteResult) -> FHIRResponse:
     return FHIRResponse(body, status_code=201 if result.created else 200, headers=headers)
 
 
-@router.get(
+@flag_routes.get(
     "/Flag",
     response_model=FlagSearchBundle,
     summary="Search a child's child-protection plans",
@@ -115,7 +116,7 @@ async def search_flags(
     return FHIRResponse(body)
 
 
-@router.get(
+@flag_routes.get(
     "/Flag/{flag_id}",
     response_model=FlagForOwner,
     summary="Read one of your own plans",
@@ -134,7 +135,7 @@ async def read_flag(
     )
 
 
-@router.post(
+@flag_routes.post(
     "/Flag",
     response_model=FlagForOwner,
     status_code=201,
@@ -152,7 +153,7 @@ async def create_flag(
     return _written(request, await service.create(session, principal, data, _spine(request), now))
 
 
-@router.put(
+@flag_routes.put(
     "/Flag/{flag_id}",
     response_model=FlagForOwner,
     summary="Update, end or withdraw a plan",
@@ -176,7 +177,7 @@ async def update_flag(
     return _written(request, result)
 
 
-@router.put(
+@flag_routes.put(
     "/Flag",
     response_model=FlagForOwner,
     summary="Create or update a plan by your case reference",
@@ -204,7 +205,7 @@ async def upsert_flag(
     return _written(request, result)
 
 
-@router.post(
+@flag_routes.post(
     "/",
     response_model=BatchResponseBundle,
     summary="Batch upload of plans",
@@ -231,4 +232,5 @@ async def batch_upload(
     return FHIRResponse(body)
 
 
+router.include_router(flag_routes)
 router.include_router(subscription_router)

@@ -129,7 +129,6 @@ async def update_subscription(
 @router.delete(
     "/Subscription/{subscription_id}",
     status_code=204,
-    response_class=Response,
     summary="Delete a subscription",
     responses=error_responses(401, 403, 404, 429),
     openapi_extra=fhir_interaction("Subscription", "delete"),
