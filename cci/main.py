@@ -95,9 +95,17 @@ def serve(
     spine_port: Annotated[
         int | None, typer.Option("--spine-port", help="Mock Spine port [env: CCI_SPINE_PORT]")
     ] = None,
+    with_spine: Annotated[
+        bool | None,
+        typer.Option(
+            "--spine/--no-spine",
+            help="Also run the bundled mock Spine [default: on unless CCI_SPINE_BASE_URL is set]",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Start the gateway, migrating its database first (embedded PostgreSQL unless configured)."""
+    """Start the gateway, the mock Spine and the notification worker, migrating first
+    (embedded PostgreSQL unless CCI_DATABASE_URL is set)."""
     started = time.perf_counter()
     settings = load_settings(data_dir)
     updates: dict[str, object] = {}
@@ -109,6 +117,15 @@ def serve(
     targets = databases(settings)
     upgrade_database(targets.gateway_url)
     settings = settings.model_copy(update={"database_url": targets.gateway_url})
+    spine = get_spine_settings()
+    if spine_port is not None:
+        spine = spine.model_copy(update={"port": spine_port})
+    spine_configured = "spine_base_url" in settings.model_fields_set
+    if with_spine is None:
+        with_spine = not spine_configured
+    if with_spine and not spine_configured:
+        # The gateway talks to the Spine started here, wherever --spine-port put it.
+        settings = settings.model_copy(update={"spine_base_url": spine.url})
     if settings.environment is Environment.DEVELOPMENT:
         announce_demo_clients(targets.gateway_url, settings.data_dir, settings.base_url)
     gateway = create_app(settings)
@@ -117,18 +134,17 @@ def serve(
             gateway, host=settings.host, port=settings.port, log_config=None, access_log=False
         )
     ]
-    # The mock Spine runs beside the gateway, seeded with 10,000 people on first start.
-    spine = get_spine_settings()
-    if spine_port is not None:
-        spine = spine.model_copy(update={"port": spine_port})
-    configs.append(prepare_spine(spine, targets.spine_url))
+    if with_spine:
+        # Seeded with 10,000 people on first start.
+        configs.append(prepare_spine(spine, targets.spine_url))
     where = (
         "embedded PostgreSQL in " + str(settings.data_dir)
         if targets.embedded
         else "CCI_DATABASE_URL"
     )
     console.print(
-        f"[bold]CCI Gateway[/bold] {__version__} on {settings.base_url}, mock Spine on {spine.url} "
+        f"[bold]CCI Gateway[/bold] {__version__} on {settings.base_url}, Spine at "
+        f"{settings.spine_base_url}{' (mock, started here)' if with_spine else ''} "
         f"(database: {where}; ready in {time.perf_counter() - started:.1f} s)"
     )
     # The notification worker runs in the same loop; more can run as `cci worker`.
