@@ -172,7 +172,12 @@ class _Trace:
         return grade(candidates, siblings_checked=self.siblings_checked)
 
     def _decided(self) -> bool:
-        """A certain top candidate on full agreement of every field both records have."""
+        """A certain top candidate agreeing on every field both records have, address included.
+
+        Without an agreeing address the later waves must run: a namesake born the same
+        day elsewhere could be the one found first while the child is recorded under a
+        middle name, a misspelling or a nickname (found by the family + birth date wave).
+        """
         graded = self._graded()
         if not graded or graded[0].grade is not Grade.CERTAIN:
             return False
@@ -180,9 +185,10 @@ class _Trace:
         return (
             all(
                 fields[name].level in FULL_AGREEMENT
-                for name in ("given", "family", "birthDate", "gender", "postcode")
+                for name in ("given", "family", "birthDate", "gender")
             )
             and fields["birthDate"].level is Level.EXACT
+            and fields["postcode"].level is Level.EXACT
         )
 
 

@@ -32,6 +32,7 @@ class Demographics:
     birth_date: str | None = None
     gender: str | None = None
     postcodes: tuple[str, ...] = ()
+    address_lines: tuple[str, ...] = ()  # the first line of each address, same order
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     nhs_number: str | None = None
@@ -60,6 +61,7 @@ class Demographics:
             postcodes=tuple(
                 p for a in addresses if (p := _string(a.get("postalCode"))) is not None
             ),
+            address_lines=tuple(line for a in addresses if (line := _first_line(a)) is not None),
             phones=tuple(v for t in telecom if t.get("system") == "phone" if (v := _value(t))),
             emails=tuple(v for t in telecom if t.get("system") == "email" if (v := _value(t))),
             nhs_number=nhs_number_of(resource),
@@ -68,6 +70,11 @@ class Demographics:
 
 def _string(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _first_line(address: dict[str, Any]) -> str | None:
+    lines = address.get("line")
+    return _string(lines[0]) if isinstance(lines, list) and lines else None
 
 
 def _value(element: dict[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ a match grade. The comparison is symmetric in its two records (tested by propert
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -64,6 +65,7 @@ POSTCODE_OTHER = 7.0
 POSTCODE_SECTOR = 3.5
 POSTCODE_DISTRICT = 1.5
 POSTCODE_DISAGREE = -2.0
+ADDRESS_LINE_AGREE = 7.0  # without a postcode: "12 Acacia Avenue" recurs across towns
 TELECOM_AGREE = 9.0
 NHS_NUMBER_AGREE = 10.0
 NHS_NUMBER_DISAGREE = -6.0
@@ -161,15 +163,31 @@ def compare_gender(a: Demographics, b: Demographics) -> FieldScore:
     return FieldScore(Level.DISAGREE, GENDER_DISAGREE)
 
 
+def _line_key(line: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", line.upper())
+
+
+def compare_address_line(a: Demographics, b: Demographics) -> FieldScore | None:
+    """House number and street agreeing: the evidence left when a postcode is missing."""
+    lines_a = {k for line in a.address_lines if len(k := _line_key(line)) > 3}
+    lines_b = {k for line in b.address_lines if len(k := _line_key(line)) > 3}
+    if lines_a & lines_b:
+        return FieldScore(Level.OTHER_NAME, ADDRESS_LINE_AGREE)
+    return None
+
+
 def compare_postcode(a: Demographics, b: Demographics) -> FieldScore:
     keys_a = [k for p in a.postcodes if (k := postcode_key(p))]
     keys_b = [k for p in b.postcodes if (k := postcode_key(p))]
     if not keys_a or not keys_b:
-        return FieldScore(Level.MISSING, 0.0)
+        return compare_address_line(a, b) or FieldScore(Level.MISSING, 0.0)
     if keys_a[0] == keys_b[0]:
         return FieldScore(Level.EXACT, POSTCODE_EXACT)
     if set(keys_a) & set(keys_b):
         return FieldScore(Level.OTHER_NAME, POSTCODE_OTHER)
+    # Same house and street under a different postcode: most often a mistyped postcode.
+    if line := compare_address_line(a, b):
+        return line
     if {postcode_sector(k) for k in keys_a} & {postcode_sector(k) for k in keys_b} - {None}:
         return FieldScore(Level.PARTIAL, POSTCODE_SECTOR)
     if {postcode_district(k) for k in keys_a} & {postcode_district(k) for k in keys_b} - {None}:
