@@ -13,7 +13,7 @@ from app.fhir.resources import Bundle
 from cci_common.identifiers import nhs_number
 from tests.cpis.helpers import reason_codes
 from tests.fixtures.auth import AuthHeaders
-from tests.fixtures.cpis import FakeSpine, flag_resource, spine_patient
+from tests.fixtures.cpis import PDSRecords, flag_resource, spine_patient
 
 BAD_KINDS = ["invalid", "mismatch", "unknown", "backwards", "no-code"]
 EXPECTED = {
@@ -26,7 +26,7 @@ EXPECTED = {
 
 
 def build_batch(
-    spine: FakeSpine, size: int, bad_every: int, seed: int = 7
+    spine: PDSRecords, size: int, bad_every: int, seed: int = 7
 ) -> tuple[dict[str, object], dict[int, str]]:
     rng = random.Random(seed)
     entries: list[dict[str, object]] = []
@@ -56,11 +56,11 @@ def build_batch(
 async def test_a_batch_with_5_percent_bad_entries_applies_the_rest(
     client: httpx.AsyncClient,
     auth_headers: AuthHeaders,
-    fake_spine: FakeSpine,
+    pds: PDSRecords,
     gateway_app: FastAPI,
 ) -> None:
     la = await auth_headers(AgencyRole.SOCIAL_CARE)
-    bundle, bad = build_batch(fake_spine, 400, 20)
+    bundle, bad = build_batch(pds, 400, 20)
     response = await client.post("/", json=bundle, headers=la)
     assert response.status_code == 200, response.text
     body = response.json()

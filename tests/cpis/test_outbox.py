@@ -25,7 +25,7 @@ from tests.fixtures.cpis import (
     subscription,
 )
 
-pytestmark = pytest.mark.usefixtures("fake_spine")
+pytestmark = pytest.mark.usefixtures("pds")
 FAST = Policy(
     max_attempts=5, backoff_base=0.05, backoff_max=0.2, timeout=2.0, lease=3.0, poll=0.05,
     batch_size=10,

@@ -15,10 +15,10 @@ from app.cpis.rules import adult_on, is_current
 from cci_common.identifiers import nhs_number
 from tests.cpis.helpers import SCHEDULED, UNSCHEDULED, access_in, flags_in, searchset
 from tests.fixtures.auth import AuthHeaders
-from tests.fixtures.cpis import CHILD, FakeSpine, flag_resource, spine_patient
+from tests.fixtures.cpis import CHILD, PDSRecords, flag_resource, spine_patient
 from tests.fixtures.fhir import assert_operation_outcome
 
-pytestmark = pytest.mark.usefixtures("fake_spine")
+pytestmark = pytest.mark.usefixtures("pds")
 SEARCH = f"/Flag?patient={CHILD}"
 
 
@@ -129,11 +129,11 @@ async def test_bad_searches_are_400(
 
 
 async def test_ended_and_adult_plans_are_not_shown_to_care_settings(
-    client: httpx.AsyncClient, auth_headers: AuthHeaders, fake_spine: FakeSpine
+    client: httpx.AsyncClient, auth_headers: AuthHeaders, pds: PDSRecords
 ) -> None:
     la = await auth_headers(AgencyRole.SOCIAL_CARE)
     await _plan(client, la, end=(date.today() - timedelta(days=1)).isoformat())
-    fake_spine.records[CHILD] = spine_patient(CHILD, birth_date="2006-01-01")
+    pds.records[CHILD] = spine_patient(CHILD, birth_date="2006-01-01")
     await _plan(client, la, birth_date="2006-01-01")
     reader = await auth_headers(AgencyRole.HEALTH_UNSCHEDULED)
     assert flags_in(searchset(await client.get(SEARCH, headers=reader))) == []

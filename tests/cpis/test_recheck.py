@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -11,7 +10,7 @@ from app.auth.scopes import AgencyRole
 from app.cpis.models import Flag, Notification
 from app.cpis.recheck import recheck
 from tests.fixtures.auth import AuthHeaders
-from tests.fixtures.cpis import CHILD, MOTHER, FakeSpine, flag_resource, spine_patient
+from tests.fixtures.cpis import CHILD, MOTHER, PDSRecords, flag_resource, spine_patient
 
 SURVIVOR = "9434765919"
 
@@ -22,25 +21,24 @@ async def _notifications(app: FastAPI) -> list[str]:
         return list(rows)
 
 
-@pytest.mark.usefixtures("fake_spine")
 async def test_recheck_ends_plans_at_18_and_follows_merges_once(
     client: httpx.AsyncClient,
     auth_headers: AuthHeaders,
     gateway_app: FastAPI,
-    fake_spine: FakeSpine,
+    pds: PDSRecords,
 ) -> None:
     la = await auth_headers(AgencyRole.SOCIAL_CARE)
-    fake_spine.records[MOTHER] = spine_patient(MOTHER, birth_date="2008-07-01")
+    pds.records[MOTHER] = spine_patient(MOTHER, birth_date="2008-07-01")
     teen = flag_resource(number=MOTHER, birth_date="2008-07-01")
     assert (await client.post("/Flag", json=teen, headers=la)).status_code == 201
     assert (await client.post("/Flag", json=flag_resource(), headers=la)).status_code == 201
-    fake_spine.records[CHILD] = ("superseded", spine_patient(SURVIVOR))
+    pds.records[CHILD] = ("superseded", spine_patient(SURVIVOR))
     sessionmaker = gateway_app.state.sessionmaker
     after_birthday = datetime(2026, 7, 2, 12, tzinfo=UTC)
 
-    report = await recheck(sessionmaker, fake_spine, now=after_birthday)
+    report = await recheck(sessionmaker, pds.client, now=after_birthday)
     assert (report.ended_at_eighteen, report.superseded, report.checked) == (1, 1, 1)
-    again = await recheck(sessionmaker, fake_spine, now=after_birthday)
+    again = await recheck(sessionmaker, pds.client, now=after_birthday)
     assert (again.ended_at_eighteen, again.superseded) == (0, 0)
     assert await _notifications(gateway_app) == ["plan-ended-at-eighteen", "inactive-nhs-number"]
     async with sessionmaker() as session:

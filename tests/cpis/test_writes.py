@@ -8,10 +8,10 @@ from app.cpis.profile import PlanType
 from app.fhir.resources import Flag
 from tests.cpis.helpers import reason_codes, refused
 from tests.fixtures.auth import AuthHeaders
-from tests.fixtures.cpis import CHILD, MOTHER, FakeSpine, flag_resource, spine_patient
+from tests.fixtures.cpis import CHILD, MOTHER, PDSRecords, flag_resource, spine_patient
 from tests.fixtures.fhir import assert_operation_outcome
 
-pytestmark = pytest.mark.usefixtures("fake_spine")
+pytestmark = pytest.mark.usefixtures("pds")
 
 
 async def test_create_returns_the_flag_with_version_and_location(
@@ -59,12 +59,12 @@ async def test_resubmitting_the_same_case_is_idempotent(
 async def test_spine_states_are_refused_with_their_own_codes(
     client: httpx.AsyncClient,
     auth_headers: AuthHeaders,
-    fake_spine: FakeSpine,
+    pds: PDSRecords,
     record: object,
     reason: str,
     cpr: str | None,
 ) -> None:
-    fake_spine.records[CHILD] = record
+    pds.records[CHILD] = record
     la = await auth_headers(AgencyRole.SOCIAL_CARE)
     body = refused(await client.post("/Flag", json=flag_resource(), headers=la), 422, reason)
     assert reason_codes(body)[1] == cpr
@@ -111,12 +111,12 @@ async def test_names_match_ignoring_case_spaces_and_hyphens(
 
 
 async def test_end_before_start_and_unborn_plan_on_male_are_refused(
-    client: httpx.AsyncClient, auth_headers: AuthHeaders, fake_spine: FakeSpine
+    client: httpx.AsyncClient, auth_headers: AuthHeaders, pds: PDSRecords
 ) -> None:
     la = await auth_headers(AgencyRole.SOCIAL_CARE)
     backwards = flag_resource(start="2024-05-01", end="2024-04-30")
     refused(await client.post("/Flag", json=backwards, headers=la), 422, "end-before-start")
-    fake_spine.records[MOTHER] = spine_patient(MOTHER, given="Jo", gender="male")
+    pds.records[MOTHER] = spine_patient(MOTHER, given="Jo", gender="male")
     unborn = flag_resource(number=MOTHER, given="Jo", plan=PlanType.UNBORN_CHILD_PROTECTION_PLAN)
     refused(await client.post("/Flag", json=unborn, headers=la), 422, "unborn-plan-male-subject")
 
@@ -165,18 +165,20 @@ async def test_update_needs_if_match_and_refuses_stale_versions(
 
 
 async def test_ending_a_plan_needs_no_spine_verification(
-    client: httpx.AsyncClient, auth_headers: AuthHeaders, fake_spine: FakeSpine
+    client: httpx.AsyncClient, auth_headers: AuthHeaders, pds: PDSRecords
 ) -> None:
     la = await auth_headers(AgencyRole.SOCIAL_CARE)
     created = (
         await client.post("/Flag", json=flag_resource(case_reference="C-END"), headers=la)
     ).json()
-    fake_spine.records[CHILD] = "invalidated"
+    pds.records[CHILD] = "invalidated"
+    calls = pds.calls
     ended = flag_resource(case_reference="C-END", status="inactive", end="2025-02-01", given=None)
     response = await client.put(
         f"/Flag/{created['id']}", json=ended, headers=la | {"If-Match": 'W/"1"'}
     )
     assert response.status_code == 200, response.text
+    assert pds.calls == calls
 
 
 async def test_an_la_cannot_change_or_read_another_las_flag(
