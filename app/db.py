@@ -31,9 +31,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# No ping per checkout (a round trip on every request): connections are recycled before
+# server or proxy idle timeouts, and one that dies anyway fails its request with a
+# disconnect error, which invalidates the whole pool so the next requests reconnect.
+POOL_RECYCLE_SECONDS = 1800
+
+
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=POOL_RECYCLE_SECONDS,
     )
 
 
