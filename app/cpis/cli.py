@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -44,35 +45,67 @@ def upload_csv(
     chunk: Annotated[int, typer.Option(min=1, max=5000, help="Rows per batch request")] = 500,
     report: Annotated[Path | None, typer.Option(help="Results CSV [FILE.results.csv]")] = None,
 ) -> None:
-    """Upload plans from CSV; every row's result goes to the report, nothing is dropped."""
-    rows = upload.read_rows(file)
+    """Upload plans from CSV; every row's result goes to the report, nothing is dropped.
+
+    Exits 2 if any row was refused; 1 if the upload stopped, with the rows it could not
+    confirm reported as such (rows are idempotent: send the file again)."""
     end_user = {END_USER_ID: user_id, END_USER_NAME: user_name, END_USER_ROLE: user_role}
-    uploader = upload.Uploader.connect(url, client, upload.load_key(key), end_user)
     report = report or file.with_suffix(".results.csv")
-    applied = refused = 0
-    columns = TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()
-    with (
-        Progress(*columns, TimeElapsedColumn(), console=console) as progress,
-        report.open("w", newline="") as handle,
-    ):
-        writer = csv.DictWriter(
-            handle, ["row", "case_reference", "status", "reason", "diagnostics", "location"]
+    counts: Counter[str] = Counter()
+    try:
+        rows = upload.read_rows(file)
+        with upload.Uploader(url, client, upload.load_key(key), end_user) as uploader:
+            uploader.authenticate()
+            with report.open("w", newline="") as handle:
+                writer = csv.DictWriter(handle, upload.REPORT_COLUMNS)
+                writer.writeheader()
+                stopped = _upload_chunks(uploader, rows, chunk, writer, counts)
+    except upload.UploadError as exc:
+        # Nothing was sent: a file, key or credential problem.
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    applied, refused = counts["applied"], counts["refused"]
+    if stopped:
+        unconfirmed = counts[upload.NOT_CONFIRMED]
+        console.print(f"[red]{stopped}[/red]")
+        console.print(
+            f"[red]{applied} applied, {refused} refused, {unconfirmed} not confirmed[/red]; "
+            f"details in {report}. Rows are idempotent: send the file again."
         )
-        writer.writeheader()
-        task = progress.add_task("Uploading plans", total=len(rows))
-        for offset, part in enumerate(upload.chunks(rows, chunk)):
-            for index, (row, entry) in enumerate(zip(part, uploader.post(part), strict=True)):
-                result = upload.result_row(offset * chunk + index + 2, row, entry)
-                writer.writerow(result)
-                if result["status"].startswith(("200", "201")):
-                    applied += 1
-                else:
-                    refused += 1
-            progress.advance(task, len(part))
+        raise typer.Exit(1)
     colour = "green" if not refused else "yellow"
     console.print(f"[{colour}]{applied} applied, {refused} refused[/{colour}]; details in {report}")
     if refused:
         raise typer.Exit(2)
+
+
+def _upload_chunks(
+    uploader: upload.Uploader,
+    rows: list[upload.Row],
+    chunk: int,
+    writer: "csv.DictWriter[str]",
+    counts: Counter[str],
+) -> str | None:
+    """Posts the rows chunk by chunk, writing each row's result; the reason it stopped early."""
+    columns = TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("Uploading plans", total=len(rows))
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            try:
+                entries = uploader.post(part)
+            except upload.UploadError as exc:
+                # This chunk may have been applied (e.g. a timeout); later ones were not sent.
+                for row in rows[start:]:
+                    writer.writerow(upload.not_confirmed_row(row, str(exc)))
+                    counts[upload.NOT_CONFIRMED] += 1
+                return str(exc)
+            for row, entry in zip(part, entries, strict=True):
+                result = upload.result_row(row, entry)
+                writer.writerow(result)
+                counts["applied" if result["status"].startswith(("200", "201")) else "refused"] += 1
+            progress.advance(task, len(part))
+    return None
 
 
 @flags_app.command("recheck")

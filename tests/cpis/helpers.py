@@ -6,6 +6,7 @@ import httpx
 
 from app.cpis.profile import CPIS_UPLOAD_RESPONSE_SYSTEM, REJECTION_SYSTEM
 from app.fhir.resources import Bundle
+from mock_spine.settings import PDS_BASE_PATH
 from tests.fixtures.fhir import FHIR_CONTENT_TYPE
 
 UNSCHEDULED = {"IsUnscheduledAccessEvent": "true"}
@@ -48,3 +49,25 @@ def access_in(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         for e in bundle.get("entry", [])
         if e["resource"]["resourceType"] == "AuditEvent"
     ]
+
+
+async def new_child(
+    http: httpx.AsyncClient,
+    spine_base_url: str,
+    *,
+    given: list[str] | None = None,
+    family: str = "Nowak",
+    gender: str = "female",
+    birth_date: str = "2016-03-09",
+) -> dict[str, Any]:
+    """A new patient in the mock Spine (over its /_admin API), with its NHS number."""
+    admin = spine_base_url.removesuffix(PDS_BASE_PATH) + "/_admin/patients"
+    child = {
+        "given": given or ["Ava-Rose"],
+        "family": family,
+        "gender": gender,
+        "birth_date": birth_date,
+    }
+    response = await http.post(admin, json=child)
+    assert response.status_code == 201, response.text
+    return child | {"nhs_number": response.json()["nhs_number"]}

@@ -23,8 +23,7 @@ from app.auth.scopes import AgencyRole
 from app.cpis.models import Delivery, Subscription
 from app.cpis.subscriptions import parse_subscription
 from app.main import create_app
-from mock_spine.settings import PDS_BASE_PATH
-from tests.cpis.helpers import SCHEDULED, access_in, flags_in
+from tests.cpis.helpers import SCHEDULED, access_in, flags_in, new_child
 from tests.fixtures.app import gateway_settings
 from tests.fixtures.auth import RegisterClient, TestClient, end_user_headers
 from tests.fixtures.cpis import (
@@ -76,19 +75,6 @@ async def wait_for(condition: Any, within: float = 15.0) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not met in time")
-
-
-async def new_child(http: httpx.AsyncClient, spine_base_url: str) -> dict[str, Any]:
-    admin = spine_base_url.removesuffix(PDS_BASE_PATH) + "/_admin/patients"
-    child = {
-        "given": ["Ava-Rose"],
-        "family": "Nowak",
-        "gender": "female",
-        "birth_date": "2016-03-09",
-    }
-    response = await http.post(admin, json=child)
-    assert response.status_code == 201, response.text
-    return child | {"nhs_number": response.json()["nhs_number"]}
 
 
 async def test_la_reader_webhook_and_refusals_end_to_end(
