@@ -1,69 +1,107 @@
 """All SQL of the audit trail: appending links under the chain-head lock, search, verify.
 
-Appending is serialised by the row lock on `audit_chain_head` (taken by an
-upsert, which in READ COMMITTED always sees the latest committed head), and the
-lock is held only from the append to the commit: `service.record` queues rows
-and they are appended in the session's `before_commit`.
+Appending is serialised by the row lock on `audit_chain_head` (taken with FOR
+UPDATE, which in READ COMMITTED returns the latest committed head), and the lock
+is held only from the append to the commit: `service.record` queues rows and they
+are appended, in one statement, in the session's `before_commit`.
 """
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Table,
-    bindparam,
+    TextClause,
     false,
     func,
-    insert,
     or_,
     select,
+    text,
     true,
-    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.audit.chain import CHAINED_FIELDS, GENESIS, Content, Head, Link, link_hash
+from app.audit.chain import CHAINED_FIELDS, GENESIS, Content, Head, Link
+from app.audit.chain import _canonical as canonical
 from app.audit.models import AuditChainHead, AuditEventRow
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 
 HEAD_ID = 1
-_ROW_COLUMNS = (*CHAINED_FIELDS, "prev_hash", "hash")
+# Every chained field but `seq`, which the statement assigns under the head lock.
+_CONTENT_FIELDS = CHAINED_FIELDS[1:]
+if CHAINED_FIELDS[0] != "seq":
+    raise RuntimeError("the chained payload must start with seq (see _APPEND)")
+_ARRAY_TYPES = {"recorded": "timestamptz[]"}  # every other content field is text
 
-# Built once with bind parameters, so SQLAlchemy compiles them once (the hot path).
-_LOCK_HEAD = (
+
+def _append_statement() -> TextClause:
+    """One round trip for the whole append: lock the head, chain the rows, insert them,
+    move the head. Each hash is SHA-256(prev || payload), the payload being the bytes
+    `chain.link_hash` hashes: `[<seq>,` followed by the rest, which Python serialises
+    (`_payload_after_seq`), so writer and verifier still share one definition."""
+    columns = ", ".join(_CONTENT_FIELDS)
+    arrays = ", ".join(
+        f"CAST(:{name} AS {_ARRAY_TYPES.get(name, 'text[]')})" for name in _CONTENT_FIELDS
+    )
+    picked = ", ".join(f"r.{name}" for name in _CONTENT_FIELDS)
+    # FOR UPDATE in READ COMMITTED waits for a concurrent append to commit and then
+    # returns its head, so hash-chain order is commit order. Built from constants only.
+    return text(
+        f"""
+        WITH RECURSIVE head AS (
+            SELECT last_seq, last_hash FROM audit_chain_head WHERE id = {HEAD_ID} FOR UPDATE
+        ), incoming AS (
+            SELECT * FROM unnest({arrays}, CAST(:payload AS bytea[]))
+                WITH ORDINALITY AS r({columns}, payload, n)
+        ), chain (n, seq, prev_hash, hash) AS (
+            SELECT 0::bigint, last_seq, NULL::bytea, last_hash FROM head
+            UNION ALL
+            SELECT r.n, c.seq + 1, c.hash,
+                sha256(c.hash || convert_to('[' || (c.seq + 1) || ',', 'UTF8') || r.payload)
+            FROM chain c JOIN incoming r ON r.n = c.n + 1
+        ), appended AS (
+            INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
+            SELECT c.seq, {picked}, c.prev_hash, c.hash FROM chain c JOIN incoming r USING (n)
+            RETURNING seq, hash
+        )
+        UPDATE audit_chain_head
+        SET (last_seq, last_hash) = (SELECT seq, hash FROM appended ORDER BY seq DESC LIMIT 1)
+        WHERE id = {HEAD_ID}
+        RETURNING last_seq
+        """  # noqa: S608 - no input reaches the text
+    )
+
+
+_APPEND = _append_statement()
+_CREATE_HEAD = (
     pg_insert(AuditChainHead)
     .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS)
-    .on_conflict_do_update(index_elements=["id"], set_={"id": AuditChainHead.id})
-    .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+    .on_conflict_do_nothing(index_elements=["id"])
 )
-_EVENTS = cast(Table, AuditEventRow.__table__)
-_HEAD = cast(Table, AuditChainHead.__table__)
-_APPEND_ONE = (
-    update(_HEAD)
-    .where(_HEAD.c.id == HEAD_ID)
-    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
-    .add_cte(
-        insert(_EVENTS).values({name: bindparam(name) for name in _ROW_COLUMNS}).cte("appended")
-    )
-)
+
+
+def _payload_after_seq(content: Content) -> bytes:
+    # orjson writes `[seq,rest...]` with no spaces: drop the "[" and prepend the seq in SQL.
+    return orjson.dumps([canonical(content.get(name)) for name in _CONTENT_FIELDS])[1:]
 
 
 def append(session: Session, contents: Sequence[Content]) -> None:
-    """Chain and insert `contents` (without `seq`): the head lock, then one statement a row
-    that inserts it and moves the head together."""
-    last_seq, prev = session.execute(_LOCK_HEAD).one()
-    for content in contents:
-        last_seq += 1
-        row: dict[str, Any] = {**content, "seq": last_seq, "prev_hash": prev}
-        row["hash"] = prev = link_hash(prev, row)
-        session.execute(_APPEND_ONE, row)
+    """Chain and insert `contents` (without `seq`) in one statement under the head lock."""
+    params: dict[str, Any] = {
+        name: [content.get(name) for content in contents] for name in _CONTENT_FIELDS
+    }
+    params["payload"] = [_payload_after_seq(content) for content in contents]
+    if session.execute(_APPEND, params).first() is None:
+        # A new database has no head yet: create the genesis head once, then append.
+        session.execute(_CREATE_HEAD)
+        session.execute(_APPEND, params).one()
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:
