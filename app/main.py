@@ -14,13 +14,13 @@ from app.db import create_engine, create_sessionmaker
 from app.fhir.handlers import install_exception_handlers
 from app.fhir.request_context import RequestContextMiddleware
 from app.identifiers.router import router as identifiers_router
-from app.logging import configure_logging
 from app.settings import Settings, get_settings
 from app.system.health import database_probe
 from app.system.router import fhir as metadata_router
 from app.system.router import health as health_router
 from app.trace.router import router as trace_router
 from app.trace.spine_client import SpineClient
+from cci_common.logging import configure_logging
 
 DESCRIPTION = """
 FHIR R4 API for England's children's social care, health, education and police

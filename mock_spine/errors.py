@@ -7,8 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from cci_common.logging import get_logger
 from cci_common.operation_outcome import IssueType, Severity, SpineCode, issue, operation_outcome
-from mock_spine.logging import get_logger
 from mock_spine.responses import fhir_response
 
 log = get_logger(__name__)

@@ -5,11 +5,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from cci_common.logging import configure_logging
 from mock_spine import __version__
 from mock_spine.admin.router import router as admin_router
 from mock_spine.db import create_pool
 from mock_spine.errors import install_exception_handlers
-from mock_spine.logging import configure_logging
 from mock_spine.middleware import Faults, SpineRequestMiddleware
 from mock_spine.router import router
 from mock_spine.settings import SpineSettings, get_settings

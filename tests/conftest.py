@@ -3,8 +3,8 @@
 pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.app",
-    "tests.fixtures.auth",
     "tests.fixtures.spine",
+    "tests.fixtures.auth",
     "tests.fixtures.trace",
     "tests.fixtures.cpis",
 ]

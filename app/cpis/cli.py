@@ -16,11 +16,11 @@ from app.cpis import upload
 from app.cpis.recheck import recheck
 from app.cpis.worker import Policy, run_worker
 from app.db import create_engine, create_sessionmaker
-from app.logging import configure_logging
 from app.settings import Settings, get_settings
 from app.trace.spine_client import SpineClient
 from cci.database import resolve_databases
 from cci.serve import BackgroundTask
+from cci_common.logging import configure_logging
 
 flags_app = typer.Typer(no_args_is_help=True, help="CP-IS child protection flags.")
 console = Console(stderr=True)

@@ -12,10 +12,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from cci_common.logging import get_logger
 from mock_spine.db import connect
 from mock_spine.generator.population import CHUNK_PEOPLE, generate_chunk
 from mock_spine.generator.sandbox import sandbox_people
-from mock_spine.logging import get_logger
 from mock_spine.repository import writer
 from mock_spine.schema import upgrade_schema
 

@@ -1,7 +1,9 @@
-"""structlog for the mock Spine: constant event names with id fields, personal data never.
+"""structlog configuration for both services: request-scoped ids on every line, personal
+data never.
 
-The redaction processor drops demographic keys as a safety net; the Spine's
-synthetic people are still treated as if they were real.
+Log events are constant names with id fields (`log.info("trace.completed",
+outcome="certain")`). The redaction processor is a safety net for the day someone
+passes a demographic field anyway: such keys are replaced, never printed.
 """
 
 import logging
@@ -11,20 +13,30 @@ from typing import Any
 
 import structlog
 
+# Keys that could carry personal data about a child or a professional.
 PERSONAL_DATA_KEYS = frozenset(
     {
-        "nhs_number", "name", "given", "family", "birthdate", "birth_date", "address",
-        "postcode", "phone", "email", "telecom", "query", "query_string", "body",
+        "nhs_number", "name", "given", "family", "birthdate", "birth_date", "dob",
+        "address", "postcode", "postalcode", "address_postalcode", "phone", "email",
+        "telecom", "patient", "user_name", "end_user_name", "job_title", "upn", "uln",
+        "identifier", "value", "body", "query", "query_string", "authorization",
+        "client_assertion", "access_token", "token", "justification",
     }
 )  # fmt: skip
+REDACTED = "[redacted]"
 
 
 def redact_personal_data(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     for key in event_dict.keys() & PERSONAL_DATA_KEYS:
-        event_dict[key] = "[redacted]"
+        event_dict[key] = REDACTED
     return event_dict
+
+
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    # Resolved per logger, not at configure time, so redirected stderr is honoured.
+    return structlog.PrintLogger(file=sys.stderr)
 
 
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
@@ -41,9 +53,11 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=lambda *_: structlog.PrintLogger(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
+    # uvicorn's access log prints query strings, which carry demographics on searches.
+    logging.getLogger("uvicorn.access").disabled = True
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
