@@ -47,7 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         spine_client = SpineClient.from_settings(settings)
         app.state.spine_client = spine_client
-        app.state.readiness_probes = {"database": database_probe(engine)}
+        app.state.readiness_probes = {
+            "database": database_probe(engine),
+            # Looked up per call: tests and operators may swap the client at run time.
+            "spine": lambda: app.state.spine_client.ping(),
+        }
         app.state.auth = await start_auth(settings, app.state.sessionmaker)
         try:
             yield

@@ -176,7 +176,23 @@ async def test_unavailable_dependency_is_503(
     assert response.headers["retry-after"] == "5"
 
 
-async def test_status_passes_with_a_live_database(client: httpx.AsyncClient) -> None:
+async def test_status_passes_with_a_live_database_and_spine(
+    database_url: str, spine_base_url: str
+) -> None:
+    app = create_app(gateway_settings(database_url, spine_base_url=spine_base_url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            response = await http.get("/_status")
+    assert response.status_code == 200, response.text
+    checks = response.json()["checks"]
+    assert checks["database"]["status"] == "pass"
+    assert checks["spine"]["status"] == "pass"
+
+
+async def test_status_is_503_when_the_spine_is_down(client: httpx.AsyncClient) -> None:
+    # The session gateway's Spine URL is a port where nothing listens.
     response = await client.get("/_status")
-    assert response.status_code == 200
-    assert response.json()["checks"]["database"]["status"] == "pass"
+    assert_operation_outcome(
+        response, 503, spine_code="SERVICE_UNAVAILABLE", diagnostics_contains="spine"
+    )
