@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,8 +80,11 @@ def _parse_entry(raw: Any, session: AsyncSession, principal: Principal, now: dat
 
         return _Entry(data, create)
     prefix = f"Flag?identifier={CASE_REFERENCE_SYSTEM}|"
-    if method == "PUT" and url.startswith(prefix):
-        if url[len(prefix) :] != data.case_reference:
+    path, _, query = url.partition("?")
+    # A conforming client percent-encodes the search value (`%7C` for `|`).
+    identifier = parse_qs(query).get("identifier", [""])[0]
+    if method == "PUT" and path == "Flag" and identifier.startswith(f"{CASE_REFERENCE_SYSTEM}|"):
+        if identifier.partition("|")[2] != data.case_reference:
             return _Entry(error=InvalidValue("The URL's case reference differs from the Flag's"))
         if_match = request.get("ifMatch")
 

@@ -1,6 +1,7 @@
 """Batch upload: valid entries applied, each invalid one reported with its reason, in order."""
 
 import random
+from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI
@@ -83,6 +84,24 @@ async def test_a_batch_with_5_percent_bad_entries_applies_the_rest(
     again = (await client.post("/", json=bundle, headers=la)).json()
     statuses = {e["response"]["status"] for i, e in enumerate(again["entry"]) if i not in bad}
     assert statuses == {"200 OK"}
+
+
+async def test_a_percent_encoded_conditional_url_is_understood(
+    client: httpx.AsyncClient, auth_headers: AuthHeaders, pds: PDSRecords
+) -> None:
+    la = await auth_headers(AgencyRole.SOCIAL_CARE)
+    number = nhs_number.generate(random.Random(11))
+    pds.records[number] = spine_patient(number)
+    value = quote(f"{CASE_REFERENCE_SYSTEM}|ENC-1", safe="")
+    entry = {
+        "resource": flag_resource(number=number, case_reference="ENC-1"),
+        "request": {"method": "PUT", "url": f"Flag?identifier={value}"},
+    }
+    response = await client.post(
+        "/", json={"resourceType": "Bundle", "type": "batch", "entry": [entry]}, headers=la
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["entry"][0]["response"]["status"] == "201 Created"
 
 
 async def test_a_non_batch_bundle_is_refused(
