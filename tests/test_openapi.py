@@ -26,8 +26,9 @@ def test_committed_openapi_is_current() -> None:
 
 
 @pytest.fixture(scope="module")
-def gateway_url(database_url: str) -> Iterator[str]:
-    with live_server(create_app(gateway_settings(database_url))) as url:
+def gateway_url(database_url: str, spine_base_url: str) -> Iterator[str]:
+    settings = gateway_settings(database_url, spine_base_url=spine_base_url)
+    with live_server(create_app(settings)) as url:
         yield url
 
 

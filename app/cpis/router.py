@@ -68,9 +68,13 @@ def _written(request: Request, result: WriteResult) -> FHIRResponse:
         "search-type",
         search_params=[
             search_param("patient", "reference", "The subject's NHS number"),
-            search_param("subject:identifier", "token", "https://fhir.nhs.uk/Id/nhs-number|<nhs>"),
-            search_param("_revinclude", "special", "AuditEvent:entity: the access history"),
+            search_param(
+                "subject",
+                "reference",
+                "With :identifier, https://fhir.nhs.uk/Id/nhs-number|<NHS number>",
+            ),
         ],
+        rev_includes=["AuditEvent:entity"],
     ),
 )
 async def search_flags(

@@ -31,6 +31,7 @@ def build_capability_statement(app: FastAPI, base_url: str) -> dict[str, Any]:
     search_params: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
     operations: dict[str | None, list[dict[str, str]]] = defaultdict(list)
     system_interactions: list[str] = []
+    rev_includes: dict[str, list[str]] = defaultdict(list)
     for info in _declared(app):
         resource = info.get("resource")
         if "operation" in info:
@@ -46,6 +47,9 @@ def build_capability_statement(app: FastAPI, base_url: str) -> dict[str, Any]:
             interactions[resource].append(info["interaction"])
         for param in info.get("searchParam", []):
             search_params[resource][param["name"]] = param
+        rev_includes[resource] += [
+            r for r in info.get("searchRevInclude", []) if r not in rev_includes[resource]
+        ]
 
     resource_types = sorted(set(interactions) | {r for r in operations if r is not None})
     resources = []
@@ -56,6 +60,8 @@ def build_capability_statement(app: FastAPI, base_url: str) -> dict[str, Any]:
         }
         if search_params.get(resource_type):
             entry["searchParam"] = list(search_params[resource_type].values())
+        if rev_includes.get(resource_type):
+            entry["searchRevInclude"] = rev_includes[resource_type]
         if operations.get(resource_type):
             entry["operation"] = operations[resource_type]
         resources.append(entry)

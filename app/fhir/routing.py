@@ -36,13 +36,19 @@ def search_param(name: str, type_: str, documentation: str) -> dict[str, str]:
 
 
 def fhir_interaction(
-    resource: str | None, interaction: str, *, search_params: Sequence[dict[str, str]] = ()
+    resource: str | None,
+    interaction: str,
+    *,
+    search_params: Sequence[dict[str, str]] = (),
+    rev_includes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """`openapi_extra` for a RESTful interaction (read, search-type, create, update, ...);
     `resource=None` means a system-level interaction (batch, transaction, ...)."""
     info: dict[str, Any] = {"resource": resource, "interaction": interaction}
     if search_params:
         info["searchParam"] = list(search_params)
+    if rev_includes:
+        info["searchRevInclude"] = list(rev_includes)
     return {FHIR_EXTENSION_KEY: info}
 
 
