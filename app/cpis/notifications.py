@@ -7,7 +7,8 @@
   invalidated or the person died (found by `cci flags recheck`).
 - Plan ended at the 18th birthday (also found by the re-check).
 
-Each is written to the outbox in the caller's transaction (`outbox.enqueue`).
+Each is written to the outbox in the caller's transaction (`outbox.enqueue`; an access
+notification with the read that caused it, `repository.record_unscheduled_read`).
 """
 
 import uuid
@@ -67,16 +68,17 @@ def _system_agent() -> list[dict[str, Any]]:
     return [{"type": {"text": "system"}, "who": GATEWAY, "requestor": False}]
 
 
-async def notify_access(
-    session: AsyncSession,
+def access_notification(
     principal: Principal,
     flags: Sequence[Flag],
     *,
     number: str,
     setting: str,
     now: datetime,
-) -> None:
-    """One Access to Service Notification to the LA that owns `flags` (all one LA's)."""
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    """The id and resource of an Access to Service Notification to the LA that owns `flags`
+    (all one LA's). `repository.record_unscheduled_read` inserts it only when the read
+    opens a new notification window."""
     user = principal.end_user
     person: dict[str, Any] = {
         "type": {"text": setting},
@@ -94,27 +96,19 @@ async def notify_access(
         },
         "requestor": False,
     }
-    notification_id = uuid.uuid4()
     description = (
         f"{user.name if user else 'A user'} ({user.role if user else 'role not given'}) at "
         f"{principal.organisation_name} ({principal.ods_code}) viewed the child protection "
         f"information for NHS number {number} in an unscheduled care setting"
     )
-    await outbox.enqueue(
-        session,
-        notification_id=notification_id,
-        owner_ods=flags[0].owner_ods,
-        kind=NotificationKind.ACCESS,
-        flag_id=flags[0].id,
-        resource=_event(
-            notification_id,
-            NotificationKind.ACCESS,
-            now,
-            agents=[person, organisation],
-            entities=[_patient(number), *_flags(flags)],
-            description=description,
-        ),
-        now=now,
+    notification_id = uuid.uuid4()
+    return notification_id, _event(
+        notification_id,
+        NotificationKind.ACCESS,
+        now,
+        agents=[person, organisation],
+        entities=[_patient(number), *_flags(flags)],
+        description=description,
     )
 
 

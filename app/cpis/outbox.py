@@ -17,7 +17,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cpis.models import Delivery, Notification, Subscription
@@ -27,6 +39,30 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"  # gave up after the configured attempts; still in the pollable feed
+
+
+def delivery_targets(
+    notification_id: ColumnElement[uuid.UUID],
+    owner_ods: ColumnElement[str],
+    now: ColumnElement[datetime],
+    *,
+    source: FromClause | None = None,
+) -> Select[uuid.UUID, uuid.UUID, str, datetime]:
+    """One pending delivery per active, unexpired rest-hook subscription of the owning LA:
+    the rows `insert(Delivery).from_select(DELIVERY_COLUMNS, ...)` takes. `source` is
+    where `notification_id` comes from when it is a column (one row per notification)."""
+    active = and_(
+        Subscription.owner_ods == owner_ods,
+        Subscription.status == "active",
+        or_(Subscription.end.is_(None), Subscription.end > now),
+    )
+    rows = select(notification_id, Subscription.id, literal(DeliveryStatus.PENDING.value), now)
+    if source is None:
+        return rows.where(active)
+    return rows.select_from(source.join(Subscription, active))
+
+
+DELIVERY_COLUMNS = ["notification_id", "subscription_id", "status", "next_attempt_at"]
 
 
 async def enqueue(
@@ -49,21 +85,8 @@ async def enqueue(
             resource=resource,
         )
     )
-    targets = select(
-        literal(notification_id),
-        Subscription.id,
-        literal(DeliveryStatus.PENDING.value),
-        literal(now),
-    ).where(
-        Subscription.owner_ods == owner_ods,
-        Subscription.status == "active",
-        (Subscription.end.is_(None)) | (Subscription.end > now),
-    )
-    await session.execute(
-        insert(Delivery).from_select(
-            ["notification_id", "subscription_id", "status", "next_attempt_at"], targets
-        )
-    )
+    targets = delivery_targets(literal(notification_id), literal(owner_ods), literal(now))
+    await session.execute(insert(Delivery).from_select(DELIVERY_COLUMNS, targets))
 
 
 @dataclass(frozen=True, slots=True)

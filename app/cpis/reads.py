@@ -22,7 +22,7 @@ from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 from app.cpis import repository
 from app.cpis.models import AccessEvent, Flag
-from app.cpis.notifications import notify_access
+from app.cpis.notifications import access_notification
 from app.cpis.rules import england_today
 from app.settings import Environment, Settings
 
@@ -97,39 +97,11 @@ async def _record(
         )
     if not result.unscheduled or not result.flags:
         return
-    user = principal.end_user
-    await repository.record_access(
-        session,
-        [
-            {
-                "flag_id": flag.id,
-                "owner_ods": flag.owner_ods,
-                "nhs_number": flag.nhs_number,
-                "recorded_at": now,
-                "reader_client_id": principal.client_id,
-                "reader_ods": principal.ods_code,
-                "reader_org_name": principal.organisation_name,
-                "reader_role": principal.role.value,
-                "user_id": user.id if user else None,
-                "user_name": user.name if user else None,
-                "job_title": user.role if user else None,
-                "request_id": principal.request_id,
-            }
-            for flag in result.flags
-        ],
-    )
     window = timedelta(hours=settings.cpis_notification_window_hours)
-    for owner, flags in by_owner.items():
+    for flags in by_owner.values():
         child = flags[0].nhs_number
-        opened = await repository.claim_notification_window(
-            session,
-            nhs_number=child,
-            owner_ods=owner,
-            reader_ods=principal.ods_code,
-            now=now,
-            window=window,
+        notification_id, notification = access_notification(
+            principal, flags, number=child, setting=principal.role.value, now=now
         )
-        if opened:
-            await notify_access(
-                session, principal, flags, number=child, setting=principal.role.value, now=now
-            )
+        read = repository.UnscheduledRead(flags, child, notification_id, notification)
+        await repository.record_unscheduled_read(session, principal, read, now=now, window=window)

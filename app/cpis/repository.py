@@ -9,17 +9,45 @@ What each role may see is decided here once:
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    DateTime,
+    Insert,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
-from app.cpis.models import AccessEvent, Delivery, Flag, NotificationWindow, Subscription
-from app.cpis.profile import FlagStatus
+from app.cpis import outbox
+from app.cpis.models import (
+    AccessEvent,
+    Delivery,
+    Flag,
+    Notification,
+    NotificationWindow,
+    Subscription,
+)
+from app.cpis.profile import FlagStatus, NotificationKind
+from app.db import Base
 
 ACCESS_HISTORY_SIZE = 25  # CP-IS shows the 25 most recent accesses (facts B2)
 READER_ROLES = frozenset(
@@ -30,7 +58,7 @@ READER_ROLES = frozenset(
 ACCESS_HISTORY_ROLES = frozenset({AgencyRole.HEALTH_UNSCHEDULED, AgencyRole.HEALTH_SCHEDULED})
 
 
-def current(today: date) -> ColumnElement[bool]:
+def current(today: date | ColumnElement[date]) -> ColumnElement[bool]:
     """Active, not past its end date, and the child not yet 18 (see `rules.is_current`)."""
     return and_(
         Flag.status == FlagStatus.ACTIVE.value,
@@ -39,12 +67,27 @@ def current(today: date) -> ColumnElement[bool]:
     )
 
 
-def readable_by(principal: Principal, today: date) -> ColumnElement[bool]:
-    if principal.role in READER_ROLES:
-        return current(today)
-    if principal.role is AgencyRole.SOCIAL_CARE:
-        return or_(Flag.owner_ods == principal.ods_code, current(today))
+_TODAY = bindparam("today", type_=Date())
+_ODS = bindparam("ods", type_=String())
+_NUMBER = bindparam("number", type_=String())
+
+
+def readable_by(role: AgencyRole) -> ColumnElement[bool]:
+    """What `role` may see, with `:today` (and for social care `:ods`) bound per query."""
+    if role in READER_ROLES:
+        return current(_TODAY)
+    if role is AgencyRole.SOCIAL_CARE:
+        return or_(Flag.owner_ods == _ODS, current(_TODAY))
     return false()
+
+
+# Built once per role (the read hot path): only parameters change per request.
+_FIND_FOR_SUBJECT = {
+    role: select(Flag)
+    .where(or_(Flag.nhs_number == _NUMBER, Flag.uploaded_nhs_number == _NUMBER), readable_by(role))
+    .order_by(Flag.period_start.desc(), Flag.id)
+    for role in AgencyRole
+}
 
 
 def access_history_visible(principal: Principal, flag: Flag) -> bool:
@@ -57,15 +100,9 @@ async def find_for_subject(
     session: AsyncSession, number: str, principal: Principal, today: date
 ) -> Sequence[Flag]:
     """Plans on this NHS number, or uploaded under it before a merge re-pointed them."""
-    query = (
-        select(Flag)
-        .where(
-            or_(Flag.nhs_number == number, Flag.uploaded_nhs_number == number),
-            readable_by(principal, today),
-        )
-        .order_by(Flag.period_start.desc(), Flag.id)
-    )
-    return (await session.scalars(query)).all()
+    query = _FIND_FOR_SUBJECT[principal.role]
+    parameters = {"number": number, "today": today, "ods": principal.ods_code}
+    return (await session.scalars(query, parameters)).all()
 
 
 async def get_owned(
@@ -95,11 +132,6 @@ async def insert_flag(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(Flag).values(values))
 
 
-async def record_access(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(AccessEvent), rows)
-
-
 async def latest_access(
     session: AsyncSession, flag_ids: Sequence[uuid.UUID]
 ) -> Sequence[AccessEvent]:
@@ -125,33 +157,124 @@ async def latest_access(
     return (await session.scalars(query)).all()
 
 
-async def claim_notification_window(
+def _table(model: type[Base]) -> Table:
+    # Core tables, not entities: an ORM-enabled INSERT would go through bulk persistence.
+    return cast(Table, model.__table__)
+
+
+def _unscheduled_read_statement() -> Insert:
+    """Access events for one LA's plans, its notification-window claim, and when the claim
+    opens a window the notification and its deliveries: one statement, one round trip.
+
+    The claim is an upsert, so concurrent reads of the same child by the same
+    organisation queue on the window row and only the first sees it closed; the
+    notification is inserted from the claim's RETURNING, so at most once per window.
+    """
+    now = bindparam("now", type_=DateTime(timezone=True))
+    owner = bindparam("owner_ods", type_=String())
+    reader_ods = bindparam("reader_ods", type_=String())
+    plans = (
+        func.unnest(
+            bindparam("flag_ids", type_=ARRAY(UUID(as_uuid=True))),
+            bindparam("numbers", type_=ARRAY(String())),
+        )
+        .table_valued("flag_id", "nhs_number")
+        .render_derived(name="plan")
+    )
+    reader = {name: bindparam(name, type_=String()) for name in _READER_COLUMNS}
+    accessed = insert(_table(AccessEvent)).from_select(
+        ["flag_id", "nhs_number", "owner_ods", "recorded_at", "reader_ods", *reader],
+        select(plans.c.flag_id, plans.c.nhs_number, owner, now, reader_ods, *reader.values()),
+    )
+    claim = pg_insert(_table(NotificationWindow)).values(
+        nhs_number=bindparam("child", type_=String()),
+        owner_ods=owner,
+        reader_ods=reader_ods,
+        last_notified_at=now,
+    )
+    opened = claim.on_conflict_do_update(
+        index_elements=["nhs_number", "owner_ods", "reader_ods"],
+        set_={"last_notified_at": claim.excluded.last_notified_at},
+        where=NotificationWindow.last_notified_at
+        <= bindparam("window_opens_before", type_=DateTime(timezone=True)),
+    ).returning(NotificationWindow.nhs_number)
+    notification_id = bindparam("notification_id", type_=UUID(as_uuid=True))
+    opened_cte = opened.cte("opened")
+    notified = (
+        insert(_table(Notification))
+        .from_select(
+            ["id", "owner_ods", "kind", "flag_id", "created_at", "resource"],
+            select(
+                notification_id,
+                owner,
+                literal(NotificationKind.ACCESS.value),
+                bindparam("first_flag_id", type_=UUID(as_uuid=True)),
+                now,
+                bindparam("resource", type_=JSONB()),
+            ).select_from(opened_cte),
+        )
+        .returning(Notification.id)
+        .cte("notified")
+    )
+    targets = outbox.delivery_targets(notified.c.id, owner, now, source=notified)
+    return (
+        insert(_table(Delivery))
+        .from_select(outbox.DELIVERY_COLUMNS, targets)
+        .add_cte(accessed.cte("accessed"), opened_cte)
+    )
+
+
+_READER_COLUMNS = (
+    "reader_client_id",
+    "reader_org_name",
+    "reader_role",
+    "user_id",
+    "user_name",
+    "job_title",
+    "request_id",
+)
+_UNSCHEDULED_READ = _unscheduled_read_statement()
+
+
+@dataclass(frozen=True, slots=True)
+class UnscheduledRead:
+    """One LA's plans returned by an unscheduled read, and what its window claim inserts."""
+
+    flags: Sequence[Flag]
+    child: str  # the NHS number the notification window is kept for
+    notification_id: uuid.UUID
+    notification: dict[str, Any]
+
+
+async def record_unscheduled_read(
     session: AsyncSession,
+    principal: Principal,
+    read: UnscheduledRead,
     *,
-    nhs_number: str,
-    owner_ods: str,
-    reader_ods: str,
     now: datetime,
     window: timedelta,
-) -> bool:
-    """True when this read opens a new window (so notify); false inside an open one.
-
-    One upsert: concurrent reads of the same child by the same organisation queue on
-    the row, and only the first sees the window closed.
-    """
-    statement = (
-        pg_insert(NotificationWindow)
-        .values(
-            nhs_number=nhs_number, owner_ods=owner_ods, reader_ods=reader_ods, last_notified_at=now
-        )
-        .on_conflict_do_update(
-            index_elements=["nhs_number", "owner_ods", "reader_ods"],
-            set_={"last_notified_at": now},
-            where=NotificationWindow.last_notified_at <= now - window,
-        )
-        .returning(NotificationWindow.last_notified_at)
-    )
-    return (await session.execute(statement)).first() is not None
+) -> None:
+    user = principal.end_user
+    parameters = {
+        "flag_ids": [flag.id for flag in read.flags],
+        "numbers": [flag.nhs_number for flag in read.flags],
+        "owner_ods": read.flags[0].owner_ods,
+        "now": now,
+        "reader_ods": principal.ods_code,
+        "reader_client_id": principal.client_id,
+        "reader_org_name": principal.organisation_name,
+        "reader_role": principal.role.value,
+        "user_id": user.id if user else None,
+        "user_name": user.name if user else None,
+        "job_title": user.role if user else None,
+        "request_id": principal.request_id,
+        "child": read.child,
+        "window_opens_before": now - window,
+        "notification_id": read.notification_id,
+        "first_flag_id": read.flags[0].id,
+        "resource": read.notification,
+    }
+    await session.execute(_UNSCHEDULED_READ, parameters)
 
 
 async def flags_to_recheck(
