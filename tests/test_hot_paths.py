@@ -1,19 +1,38 @@
 """The hot paths made cheap keep their guarantees: the one-statement audit append
 chains concurrent multi-row commits in commit order; the one-statement read record
-writes every access event and notifies each LA once per window under concurrency."""
+writes every access event and notifies each LA once per window under concurrency;
+a cached access token is still refused once expired, or once its client is suspended
+and the status cache window has passed."""
 
 import asyncio
+import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
+import httpx
+import pytest
+from fastapi import FastAPI
+from joserfc import jwt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit.models import AuditEventRow
 from app.audit.service import AuditAction, record, verify_chain
+from app.auth import clients
+from app.auth import state as auth_state
+from app.auth.models import ClientStatus
 from app.auth.principal import EndUser, OdsCode, Principal
 from app.auth.scopes import AgencyRole
+from app.auth.tokens import (
+    ACCESS_TOKEN_ALG,
+    ACCESS_TOKEN_TYPE,
+    InvalidAccessToken,
+    SigningKeys,
+    generate_signing_key,
+    verify_access_token,
+)
 from app.cpis.models import (
     AccessEvent,
     Delivery,
@@ -26,6 +45,7 @@ from app.cpis.profile import FlagStatus, PlanType
 from app.cpis.reads import search_flags
 from app.db import create_sessionmaker
 from app.settings import Settings
+from tests.fixtures.auth import RegisterClient, end_user_headers, fetch_token
 
 PRINCIPAL = Principal(
     client_id="client-1",
@@ -132,3 +152,60 @@ async def test_concurrent_unscheduled_reads_notify_each_la_once(engine: AsyncEng
     assert delivery.notification_id == next(n.id for n in notified if n.owner_ods == LA_ONE)
     assert sorted(str(owner) for owner in audited) == [LA_ONE] * 10 + [LA_TWO] * 10
     assert sorted(w.owner_ods for w in windows) == [LA_ONE, LA_TWO]
+
+
+ISSUER = "http://gateway.test"
+
+
+def _access_token(keys: SigningKeys, expires_at: int) -> str:
+    claims = {
+        "iss": ISSUER, "aud": ISSUER, "exp": expires_at, "iat": expires_at - 600,
+        "client_id": "client-1", "ods": "RDR01", "role": AgencyRole.HEALTH_UNSCHEDULED.value,
+        "scope": "system/Flag.rs",
+    }  # fmt: skip
+    header = {"alg": ACCESS_TOKEN_ALG, "typ": ACCESS_TOKEN_TYPE, "kid": keys.active_kid}
+    return jwt.encode(header, claims, keys.signing, algorithms=[ACCESS_TOKEN_ALG])
+
+
+def test_a_verified_token_is_refused_once_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = SigningKeys([generate_signing_key().as_dict(private=True)])
+    now = int(time.time())
+    token = _access_token(keys, expires_at=now + 60)
+    claims = verify_access_token(token, keys, issuer=ISSUER, audience=ISSUER)
+    assert keys.verified.get(token, ISSUER, ISSUER) == claims  # served from the cache now
+    with pytest.raises(InvalidAccessToken):  # the cache is per issuer and audience
+        verify_access_token(token, keys, issuer=ISSUER, audience="http://elsewhere.test")
+    monkeypatch.setattr(time, "time", lambda: now + 60)
+    with pytest.raises(InvalidAccessToken, match="expired"):
+        verify_access_token(token, keys, issuer=ISSUER, audience=ISSUER)
+
+
+def test_the_token_cache_is_bounded() -> None:
+    keys = SigningKeys([generate_signing_key().as_dict(private=True)])
+    keys.verified.size = 2
+    tokens = [_access_token(keys, int(time.time()) + 60 + index) for index in range(3)]
+    for token in tokens:
+        verify_access_token(token, keys, issuer=ISSUER, audience=ISSUER)
+    assert keys.verified.get(tokens[0], ISSUER, ISSUER) is None
+    assert keys.verified.get(tokens[2], ISSUER, ISSUER) is not None
+
+
+async def test_a_verified_token_of_a_suspended_client_is_refused_after_the_status_window(
+    client: httpx.AsyncClient,
+    register_client: RegisterClient,
+    gateway_app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reader = await register_client(AgencyRole.HEALTH_UNSCHEDULED)
+    headers = {"Authorization": f"Bearer {await fetch_token(client, reader)}"}
+    headers |= end_user_headers()
+    search = f"/Flag?patient={CHILD}"
+    assert (await client.get(search, headers=headers)).status_code == 200
+    async with gateway_app.state.sessionmaker() as session:
+        await clients.set_status(session, reader.client_id, ClientStatus.SUSPENDED)
+        await session.commit()
+    # The documented window: client_status_cache_seconds (settings), here moved past.
+    ttl = gateway_app.state.auth.statuses.ttl
+    later = SimpleNamespace(monotonic=lambda: time.monotonic() + ttl)
+    monkeypatch.setattr(auth_state, "time", later)
+    assert (await client.get(search, headers=headers)).status_code == 403

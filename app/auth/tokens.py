@@ -7,7 +7,9 @@ The newest key signs; every key still in the database verifies, so tokens
 signed before a rotation stay valid until they expire.
 """
 
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,7 +37,8 @@ def generate_signing_key() -> RSAKey:
 
 
 class SigningKeys:
-    """The keys this process signs and verifies with, newest first."""
+    """The keys this process signs and verifies with, newest first, and the claims of the
+    tokens they have verified (a reload builds a new instance, so a new cache)."""
 
     def __init__(self, private_jwks: list[dict[str, Any]]) -> None:
         if not private_jwks:
@@ -45,6 +48,7 @@ class SigningKeys:
         self.verifying = KeySet.import_key_set(
             {"keys": [key.as_dict(private=False) for key in self._keys]}
         )
+        self.verified = VerifiedTokens()
 
     @property
     def active_kid(self) -> str:
@@ -98,6 +102,37 @@ class AccessTokenClaims:
     expires_at: int
 
 
+class VerifiedTokens:
+    """Claims of access tokens already verified here, by token, until each expires.
+
+    A client presents the same token on every call for its ten-minute life: checking
+    its signature and claims once is enough, as its bytes cannot change. Expiry is
+    still checked on every use; the client's status (suspension) is checked by
+    `authenticate` on every request, whatever this cache holds. Failures are never
+    cached, and the least recently used entry goes first when the cache is full.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._claims: OrderedDict[tuple[str, str, str], AccessTokenClaims] = OrderedDict()
+
+    def get(self, token: str, issuer: str, audience: str) -> AccessTokenClaims | None:
+        key = (token, issuer, audience)
+        claims = self._claims.get(key)
+        if claims is None:
+            return None
+        if claims.expires_at <= int(time.time()):  # joserfc's rule, no leeway: exp <= now
+            del self._claims[key]
+            return None
+        self._claims.move_to_end(key)
+        return claims
+
+    def put(self, token: str, issuer: str, audience: str, claims: AccessTokenClaims) -> None:
+        self._claims[(token, issuer, audience)] = claims
+        if len(self._claims) > self.size:
+            self._claims.popitem(last=False)
+
+
 class InvalidAccessToken(Exception):
     """Carries a diagnostic fit for the caller; never the token itself."""
 
@@ -122,6 +157,14 @@ def _claims_registry(issuer: str, audience: str) -> jwt.JWTClaimsRegistry:
 def verify_access_token(
     token: str, keys: SigningKeys, *, issuer: str, audience: str
 ) -> AccessTokenClaims:
+    claims = keys.verified.get(token, issuer, audience)
+    if claims is None:
+        claims = _verify(token, keys, issuer=issuer, audience=audience)
+        keys.verified.put(token, issuer, audience, claims)
+    return claims
+
+
+def _verify(token: str, keys: SigningKeys, *, issuer: str, audience: str) -> AccessTokenClaims:
     try:
         decoded = jwt.decode(token, keys.verifying, algorithms=[ACCESS_TOKEN_ALG])
     except InvalidKeyIdError as exc:
