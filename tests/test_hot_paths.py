@@ -1,8 +1,9 @@
 """The hot paths made cheap keep their guarantees: the one-statement audit append
 chains concurrent multi-row commits in commit order; the one-statement read record
 writes every access event and notifies each LA once per window under concurrency;
-a cached access token is still refused once expired, or once its client is suspended
-and the status cache window has passed."""
+an audit-only commit autocommits but never splits from unflushed work; a cached
+access token is still refused once expired, or once its client is suspended and the
+status cache window has passed."""
 
 import asyncio
 import time
@@ -16,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from joserfc import jwt
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit.models import AuditEventRow
@@ -87,6 +89,25 @@ async def test_concurrent_multi_row_appends_form_one_chain(engine: AsyncEngine) 
     runs = [key for index, key in enumerate(by_commit) if index == 0 or by_commit[index - 1] != key]
     assert len(runs) == len(set(runs)) == 50
     assert rows[0].organisation_name == PRINCIPAL.organisation_name
+
+
+async def test_an_audit_only_commit_lands_and_unflushed_work_still_shares_its_fate(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:  # nothing but the audit row: it commits on its own
+        await record(session, PRINCIPAL, action=AuditAction.READ, resource_type="Flag")
+        await session.commit()
+    async with sessions() as session:  # a pending object is flushed after the append
+        session.add(_plan("X" * 20, "too-long-owner"))  # fails at flush: varchar(10)
+        await record(session, PRINCIPAL, action=AuditAction.CREATE, resource_type="Flag")
+        with pytest.raises(DBAPIError):
+            await session.commit()
+    async with sessions() as session:
+        actions = (await session.scalars(select(AuditEventRow.action))).all()
+        checked, broken = await verify_chain(session)
+    assert list(actions) == [AuditAction.READ.value]
+    assert (checked, broken) == (1, None)
 
 
 LA_ONE, LA_TWO, READER = "LA001", "LA002", "RDR01"

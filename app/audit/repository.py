@@ -92,8 +92,11 @@ def _payload_after_seq(content: Content) -> bytes:
     return orjson.dumps([canonical(content.get(name)) for name in _CONTENT_FIELDS])[1:]
 
 
-def append(session: Session, contents: Sequence[Content]) -> None:
-    """Chain and insert `contents` (without `seq`) in one statement under the head lock."""
+def append(session: Session, contents: Sequence[Content], *, alone: bool = False) -> None:
+    """Chain and insert `contents` (without `seq`) in one statement under the head lock;
+    `alone`: the transaction has nothing else, so the statement may autocommit."""
+    if alone:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     params: dict[str, Any] = {
         name: [content.get(name) for content in contents] for name in _CONTENT_FIELDS
     }

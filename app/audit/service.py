@@ -22,7 +22,7 @@ authorisations (missing scope, suspended client, missing end-user context).
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -32,6 +32,7 @@ from app.audit.repository import AuditPage, AuditQuery
 from app.auth.principal import Principal
 
 _PENDING = "cci.audit.pending"
+_BEGUN = "cci.audit.database-begun"
 
 
 class AuditAction(StrEnum):
@@ -171,7 +172,22 @@ async def verify_chain(session: AsyncSession) -> tuple[int, BrokenLink | None]:
 def _append_pending(session: Session) -> None:
     pending: list[Content] | None = session.info.pop(_PENDING, None)
     if pending:
-        repository.append(session, pending)
+        # Nothing else to commit (no statement run, nothing left to flush): the one-statement
+        # append can be a transaction of its own, without BEGIN and COMMIT round trips.
+        untouched = not (session.new or session.dirty or session.deleted)
+        alone = untouched and not session.info.get(_BEGUN)
+        repository.append(session, pending, alone=alone)
+
+
+@event.listens_for(Session, "after_begin")
+def _note_begun(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    session.info[_BEGUN] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_begun(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_BEGUN, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
