@@ -105,22 +105,27 @@ async def find_for_subject(
     return (await session.scalars(query, parameters)).all()
 
 
+_OWNED = select(Flag).where(Flag.id == bindparam("id"), Flag.owner_ods == _ODS)
+_BY_CASE_REFERENCE = select(Flag).where(
+    Flag.owner_ods == _ODS, Flag.case_reference == bindparam("case_reference")
+)
+_OWNED_LOCKED = _OWNED.with_for_update()
+_BY_CASE_REFERENCE_LOCKED = _BY_CASE_REFERENCE.with_for_update()
+
+
 async def get_owned(
     session: AsyncSession, flag_id: uuid.UUID, owner_ods: str, *, for_update: bool = False
 ) -> Flag | None:
-    query = select(Flag).where(Flag.id == flag_id, Flag.owner_ods == owner_ods)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.scalars(query)).one_or_none()
+    query = _OWNED_LOCKED if for_update else _OWNED
+    return (await session.scalars(query, {"id": flag_id, "ods": owner_ods})).one_or_none()
 
 
 async def get_by_case_reference(
     session: AsyncSession, owner_ods: str, case_reference: str, *, for_update: bool = False
 ) -> Flag | None:
-    query = select(Flag).where(Flag.owner_ods == owner_ods, Flag.case_reference == case_reference)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.scalars(query)).one_or_none()
+    query = _BY_CASE_REFERENCE_LOCKED if for_update else _BY_CASE_REFERENCE
+    parameters = {"ods": owner_ods, "case_reference": case_reference}
+    return (await session.scalars(query, parameters)).one_or_none()
 
 
 async def exists_elsewhere(session: AsyncSession, flag_id: uuid.UUID) -> bool:
