@@ -23,7 +23,7 @@ CHAINED_FIELDS = (
 Content = dict[str, object]
 
 
-def _canonical(value: object) -> object:
+def canonical(value: object) -> object:
     if isinstance(value, datetime):
         # Microseconds, UTC: what PostgreSQL's timestamptz gives back.
         return value.astimezone(UTC).isoformat(timespec="microseconds")
@@ -31,7 +31,7 @@ def _canonical(value: object) -> object:
 
 
 def link_hash(prev_hash: bytes, content: Content) -> bytes:
-    payload = orjson.dumps([_canonical(content.get(name)) for name in CHAINED_FIELDS])
+    payload = orjson.dumps([canonical(content.get(name)) for name in CHAINED_FIELDS])
     return hashlib.sha256(prev_hash + payload).digest()
 
 

@@ -27,8 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.audit.chain import CHAINED_FIELDS, GENESIS, Content, Head, Link
-from app.audit.chain import _canonical as canonical
+from app.audit.chain import CHAINED_FIELDS, GENESIS, Content, Head, Link, canonical
 from app.audit.models import AuditChainHead, AuditEventRow
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
