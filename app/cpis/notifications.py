@@ -120,7 +120,6 @@ async def notify_inactive_number(
     surviving_number: str | None,
     now: datetime,
 ) -> None:
-    notification_id = uuid.uuid4()
     entities = [_patient(flag.uploaded_nhs_number), *_flags([flag])]
     description = f"NHS number {flag.uploaded_nhs_number} is inactive in the Spine: {state.value}"
     if surviving_number:
@@ -129,42 +128,46 @@ async def notify_inactive_number(
             f"; the plan now follows the surviving record {surviving_number}. "
             "Please update your case record with the new NHS number."
         )
-    await outbox.enqueue(
-        session,
-        notification_id=notification_id,
-        owner_ods=flag.owner_ods,
-        kind=NotificationKind.INACTIVE_NHS_NUMBER,
-        flag_id=flag.id,
-        resource=_event(
-            notification_id,
-            NotificationKind.INACTIVE_NHS_NUMBER,
-            now,
-            agents=_system_agent(),
-            entities=entities,
-            description=description,
-        ),
-        now=now,
+    await _notify_owner(
+        session, flag, NotificationKind.INACTIVE_NHS_NUMBER, entities, description, now
     )
 
 
 async def notify_ended_at_eighteen(session: AsyncSession, flag: Flag, *, now: datetime) -> None:
+    description = (
+        f"The plan for NHS number {flag.nhs_number} (case {flag.case_reference}) "
+        "ended automatically at the child's 18th birthday"
+    )
+    entities = [_patient(flag.nhs_number), *_flags([flag])]
+    await _notify_owner(
+        session, flag, NotificationKind.PLAN_ENDED_AT_EIGHTEEN, entities, description, now
+    )
+
+
+async def _notify_owner(
+    session: AsyncSession,
+    flag: Flag,
+    kind: NotificationKind,
+    entities: list[dict[str, Any]],
+    description: str,
+    now: datetime,
+) -> None:
+    """A notice from the system itself (no reader) to the LA that owns `flag`."""
     notification_id = uuid.uuid4()
+    resource = _event(
+        notification_id,
+        kind,
+        now,
+        agents=_system_agent(),
+        entities=entities,
+        description=description,
+    )
     await outbox.enqueue(
         session,
         notification_id=notification_id,
         owner_ods=flag.owner_ods,
-        kind=NotificationKind.PLAN_ENDED_AT_EIGHTEEN,
+        kind=kind,
         flag_id=flag.id,
-        resource=_event(
-            notification_id,
-            NotificationKind.PLAN_ENDED_AT_EIGHTEEN,
-            now,
-            agents=_system_agent(),
-            entities=[_patient(flag.nhs_number), *_flags([flag])],
-            description=(
-                f"The plan for NHS number {flag.nhs_number} (case {flag.case_reference}) "
-                "ended automatically at the child's 18th birthday"
-            ),
-        ),
+        resource=resource,
         now=now,
     )
