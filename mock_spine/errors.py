@@ -90,7 +90,8 @@ def install_exception_handlers(app: FastAPI, base_path: str) -> None:
         return SpineError(IssueType.INVALID, SpineCode.INVALID_VALUE, "Invalid request").response()
 
     async def unexpected(_request: Request, exc: Exception) -> Response:
-        log.exception("spine.unexpected_error", error=type(exc).__name__)
+        # The type only: a traceback can quote the record being served.
+        log.error("spine.unexpected_error", error=type(exc).__name__)
         return SpineError(IssueType.EXCEPTION, SpineCode.UNKNOWN_ERROR, status=500).response()
 
     app.add_exception_handler(SpineError, spine_error)
