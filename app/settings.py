@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="A claimed delivery is retried by any worker after this"
     )
     cpis_worker_poll_seconds: float = Field(default=1.0, gt=0)
+    cpis_recheck_interval_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often `cci serve` re-checks flagged numbers in the Spine (0: never)",
+    )
     cpis_worker_batch_size: int = Field(default=50, ge=1)
     cpis_batch_max_entries: int = Field(default=20000, ge=1)
     cpis_batch_spine_concurrency: int = Field(default=8, ge=1)

@@ -12,7 +12,7 @@ from rich.console import Console
 from app import __version__
 from app.audit.cli import audit_app
 from app.auth.cli import announce_demo_clients, clients_app, signing_keys_app
-from app.cpis.cli import flags_app, worker_command, worker_task
+from app.cpis.cli import flags_app, recheck_task, worker_command, worker_task
 from app.main import create_app
 from app.migrations import upgrade_database
 from app.settings import Environment, Settings, get_settings
@@ -147,8 +147,13 @@ def serve(
         f"{settings.spine_base_url}{' (mock, started here)' if with_spine else ''} "
         f"(database: {where}; ready in {time.perf_counter() - started:.1f} s)"
     )
-    # The notification worker runs in the same loop; more can run as `cci worker`.
-    asyncio.run(serve_all(configs, background=[worker_task(settings, targets.gateway_url)]))
+    # The notification worker and the scheduled Spine re-check run in the same loop;
+    # more workers can run as `cci worker`.
+    background = [
+        worker_task(settings, targets.gateway_url),
+        recheck_task(settings, targets.gateway_url),
+    ]
+    asyncio.run(serve_all(configs, background=background))
 
 
 if __name__ == "__main__":

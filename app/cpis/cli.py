@@ -1,19 +1,21 @@
 """CP-IS commands: `cci flags upload`, `cci flags recheck` and `cci worker`."""
 
 import asyncio
+import contextlib
 import csv
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.auth.context import END_USER_ID, END_USER_NAME, END_USER_ROLE
 from app.cpis import upload
-from app.cpis.recheck import recheck
+from app.cpis.recheck import RecheckReport, recheck
 from app.cpis.worker import Policy, run_worker
 from app.db import create_engine, create_sessionmaker
 from app.settings import Settings, get_settings
@@ -24,6 +26,7 @@ from cci_common.logging import configure_logging
 
 flags_app = typer.Typer(no_args_is_help=True, help="CP-IS child protection flags.")
 console = Console(stderr=True)
+log = structlog.get_logger("app.cpis")
 
 
 def _database_url(settings: Settings) -> str:
@@ -108,23 +111,42 @@ def _upload_chunks(
     return None
 
 
+async def _recheck_once(settings: Settings, database_url: str) -> RecheckReport:
+    engine = create_engine(database_url, pool_size=2, max_overflow=2)
+    spine = SpineClient.from_settings(settings)
+    try:
+        return await recheck(create_sessionmaker(engine), spine, now=datetime.now(UTC))
+    finally:
+        await spine.aclose()
+        await engine.dispose()
+
+
 @flags_app.command("recheck")
 def recheck_command() -> None:
     """End plans at 18 and notify LAs of flagged NHS numbers now inactive in the Spine."""
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    console.print(asyncio.run(_recheck_once(settings, _database_url(settings))))
 
-    async def run() -> None:
-        engine = create_engine(_database_url(settings))
-        spine = SpineClient.from_settings(settings)
-        try:
-            report = await recheck(create_sessionmaker(engine), spine, now=datetime.now(UTC))
-        finally:
-            await spine.aclose()
-            await engine.dispose()
-        console.print(report)
 
-    asyncio.run(run())
+def recheck_task(settings: Settings, database_url: str) -> BackgroundTask:
+    """`cci flags recheck` on a schedule, as a `serve_all` background task (`cci serve`).
+
+    Until a merge is re-checked, a read by the surviving number does not find plans
+    uploaded under the old one, so the interval bounds that window."""
+    interval = settings.cpis_recheck_interval_minutes * 60
+
+    async def run(stopping: asyncio.Event) -> None:
+        while interval and not stopping.is_set():
+            try:
+                await _recheck_once(settings, database_url)
+            except Exception as exc:
+                # The next round retries; the type only, as messages can quote data.
+                log.error("cpis.recheck_failed", error=type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), interval)
+
+    return run
 
 
 def worker_task(settings: Settings, database_url: str) -> BackgroundTask:

@@ -1,5 +1,6 @@
 """`cci flags recheck`: plans end at 18 and inactive NHS numbers are reported, each once."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -7,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.auth.scopes import AgencyRole
+from app.cpis.cli import recheck_task
 from app.cpis.models import Flag, Notification
 from app.cpis.recheck import recheck
 from tests.fixtures.auth import AuthHeaders
@@ -48,3 +50,41 @@ async def test_recheck_ends_plans_at_18_and_follows_merges_once(
     assert flags[MOTHER].period_end.isoformat() == "2026-06-30"
     assert flags[CHILD].nhs_number == SURVIVOR
     assert flags[CHILD].subject_state == "superseded"
+
+
+async def _subject_number(app: FastAPI) -> str:
+    async with app.state.sessionmaker() as session:
+        return str(await session.scalar(select(Flag.nhs_number)))
+
+
+async def test_the_scheduled_recheck_follows_a_merge_and_stops_when_asked(
+    client: httpx.AsyncClient,
+    auth_headers: AuthHeaders,
+    gateway_app: FastAPI,
+    pds: PDSRecords,
+    database_url: str,
+) -> None:
+    la = await auth_headers(AgencyRole.SOCIAL_CARE)
+    assert (await client.post("/Flag", json=flag_resource(), headers=la)).status_code == 201
+    pds.records[CHILD] = ("superseded", spine_patient(SURVIVOR))
+    settings = gateway_app.state.settings.model_copy(
+        update={"cpis_recheck_interval_minutes": 60.0, "spine_rate_limit_tps": 0.0}
+    )
+    stopping = asyncio.Event()
+    task = asyncio.create_task(recheck_task(settings, database_url)(stopping))
+    for _ in range(200):
+        if await _subject_number(gateway_app) == SURVIVOR:
+            break
+        await asyncio.sleep(0.05)
+    stopping.set()
+    await asyncio.wait_for(task, timeout=5)  # does not sit out its hour
+    assert await _subject_number(gateway_app) == SURVIVOR
+    assert await _notifications(gateway_app) == ["inactive-nhs-number"]
+
+
+async def test_a_zero_interval_never_rechecks(
+    gateway_app: FastAPI, pds: PDSRecords, database_url: str
+) -> None:
+    settings = gateway_app.state.settings.model_copy(update={"cpis_recheck_interval_minutes": 0})
+    await asyncio.wait_for(recheck_task(settings, database_url)(asyncio.Event()), timeout=1)
+    assert pds.calls == 0
