@@ -31,13 +31,22 @@ async def serve_all(
     def stop() -> None:
         stopping.set()
         for server in servers:
-            if server.should_exit:
-                server.force_exit = True
             server.should_exit = True
+
+    interrupts = 0
+
+    def on_signal() -> None:
+        # A second Ctrl-C forces the exit; the first lets lifespans shut down cleanly.
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts > 1:
+            for server in servers:
+                server.force_exit = True
+        stop()
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
+        loop.add_signal_handler(sig, on_signal)
     tasks = [asyncio.create_task(server.serve()) for server in servers]
     tasks += [asyncio.create_task(task(stopping)) for task in background or []]
     try:
