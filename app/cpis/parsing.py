@@ -274,7 +274,7 @@ def parse_flag(resource: Any) -> FlagInput:
         period_start=start,
         period_end=end,
         status=status,
-        author_ods=_ods(resource.get("author")) or _text(organisation.get("id") and None),
+        author_ods=_ods(resource.get("author")),
         la_name=_text(organisation.get("name"))
         or _text((resource.get("author") or {}).get("display")),
         office_hours_phone=contacts.get(ContactPurpose.OFFICE_HOURS),

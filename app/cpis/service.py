@@ -29,6 +29,7 @@ from app.cpis.profile import EndReason, FlagStatus, SubjectState
 from app.cpis.rules import adult_on
 from app.cpis.verification import SubjectLookup, VerifiedSubject, verify_subject
 from app.fhir.errors import InvalidValue, NotFound, PreconditionFailed, VersionConflict
+from app.fhir.ids import parse_logical_id
 
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 
@@ -246,10 +247,7 @@ async def upsert_by_case_reference(
 async def owned_flag(
     session: AsyncSession, principal: Principal, flag_id: str, *, for_update: bool = False
 ) -> Flag:
-    try:
-        key = uuid.UUID(flag_id)
-    except ValueError:
-        raise NotFound(f"Flag/{flag_id[:64]} is not known") from None
+    key = parse_logical_id("Flag", flag_id)
     flag = await repository.get_owned(session, key, principal.ods_code, for_update=for_update)
     if flag is not None:
         return flag

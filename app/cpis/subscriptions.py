@@ -22,6 +22,7 @@ from app.cpis import repository
 from app.cpis.models import Subscription
 from app.cpis.profile import NOTIFICATION_TYPE_SYSTEM
 from app.fhir.errors import InvalidValue, NotFound
+from app.fhir.ids import parse_logical_id
 from app.settings import Environment, Settings
 
 FHIR_JSON = "application/fhir+json"
@@ -139,10 +140,7 @@ async def create_subscription(
 async def get_subscription(
     session: AsyncSession, principal: Principal, subscription_id: str, *, for_update: bool = False
 ) -> Subscription:
-    try:
-        key = uuid.UUID(subscription_id)
-    except ValueError:
-        raise NotFound(f"Subscription/{subscription_id[:64]} is not known") from None
+    key = parse_logical_id("Subscription", subscription_id)
     found = await repository.owned_subscription(
         session, key, principal.ods_code, for_update=for_update
     )
