@@ -2,11 +2,15 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from app import __version__
 from app.audit.router import router as audit_router
+from app.audit.service import session_info
+from app.audit.writer import AuditWriter
+from app.auth.openapi import document_end_user_headers
 from app.auth.router import router as auth_router
 from app.auth.state import start_auth
 from app.cpis.router import router as cpis_router
@@ -44,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        audit_writer = await AuditWriter.open(database_url, size=settings.db_pool_size)
+        app.state.sessionmaker = create_sessionmaker(engine, info=session_info(audit_writer))
         spine_client = SpineClient.from_settings(settings)
         app.state.spine_client = spine_client
         app.state.readiness_probes = {
@@ -57,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await spine_client.aclose()
+            await audit_writer.close()
             await engine.dispose()
 
     configure_logging(settings.log_level, json=settings.log_json)
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    _document_end_user_headers(app)
     app.add_middleware(RequestContextMiddleware)
     install_exception_handlers(app)
     app.include_router(health_router)
@@ -77,3 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(audit_router)
     return app
+
+
+def _document_end_user_headers(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_end_user_headers(generate())  # FastAPI caches the generated dict
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,13 +1,15 @@
 """The hot paths made cheap keep their guarantees: the one-statement audit append
 chains concurrent multi-row commits in commit order; the one-statement read record
 writes every access event and notifies each LA once per window under concurrency;
-an audit-only commit autocommits but never splits from unflushed work; a cached
+an audit-only commit goes through the asyncpg writer but never splits from unflushed
+work; a cached
 access token is still refused once expired, or once its client is suspended and the
 status cache window has passed."""
 
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -16,12 +18,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from joserfc import jwt
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit.models import AuditEventRow
-from app.audit.service import AuditAction, record, verify_chain
+from app.audit.service import AuditAction, record, session_info, verify_chain
+from app.audit.writer import AuditWriter
 from app.auth import clients
 from app.auth import state as auth_state
 from app.auth.models import ClientStatus
@@ -59,12 +62,23 @@ PRINCIPAL = Principal(
 )
 
 
-async def test_concurrent_multi_row_appends_form_one_chain(engine: AsyncEngine) -> None:
-    sessions = create_sessionmaker(engine)
+@pytest.fixture
+async def audit_writer(engine: AsyncEngine) -> AsyncIterator[AuditWriter]:
+    writer = await AuditWriter.open(engine.url.render_as_string(hide_password=False), size=4)
+    yield writer
+    await writer.close()
+
+
+async def test_concurrent_multi_row_appends_form_one_chain(
+    engine: AsyncEngine, audit_writer: AuditWriter
+) -> None:
+    sessions = create_sessionmaker(engine, info=session_info(audit_writer))
 
     async def commit_batches(writer: int) -> None:
         for batch in range(5):
             async with sessions() as session:
+                if writer % 2:  # in a transaction of its own work; else alone, via the writer
+                    await session.execute(text("SELECT 1"))
                 for row in range(1 + (writer + batch) % 3):
                     await record(
                         session,
@@ -91,10 +105,12 @@ async def test_concurrent_multi_row_appends_form_one_chain(engine: AsyncEngine) 
     assert rows[0].organisation_name == PRINCIPAL.organisation_name
 
 
+@pytest.mark.parametrize("with_writer", [True, False], ids=["writer", "session"])
 async def test_an_audit_only_commit_lands_and_unflushed_work_still_shares_its_fate(
-    engine: AsyncEngine,
+    engine: AsyncEngine, audit_writer: AuditWriter, with_writer: bool
 ) -> None:
-    sessions = create_sessionmaker(engine)
+    info = session_info(audit_writer) if with_writer else None
+    sessions = create_sessionmaker(engine, info=info)
     async with sessions() as session:  # nothing but the audit row: it commits on its own
         await record(session, PRINCIPAL, action=AuditAction.READ, resource_type="Flag")
         await session.commit()

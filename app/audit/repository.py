@@ -36,22 +36,47 @@ HEAD_ID = 1
 # Every chained field but `seq`, which the statement assigns under the head lock.
 _CONTENT_FIELDS = CHAINED_FIELDS[1:]
 if CHAINED_FIELDS[0] != "seq":
-    raise RuntimeError("the chained payload must start with seq (see _APPEND)")
-_ARRAY_TYPES = {"recorded": "timestamptz[]"}  # every other content field is text
+    raise RuntimeError("the chained payload must start with seq (see the append statements)")
+_TYPES = {"recorded": "timestamptz"}  # every other content field is text
+# The hash PostgreSQL computes for the row after `prev`: SHA-256(prev hash || payload), the
+# payload being the bytes `chain.link_hash` hashes: `[<seq>,` then the rest, which Python
+# serialises (`_payload_after_seq`), so writer and verifier still share one definition.
+_LINK_HASH = (
+    "sha256({prev}.{hash} || convert_to('[' || ({prev}.{seq} + 1) || ',', 'UTF8') || {payload})"
+)
 
 
-def _append_statement() -> TextClause:
-    """One round trip for the whole append: lock the head, chain the rows, insert them,
-    move the head. Each hash is SHA-256(prev || payload), the payload being the bytes
-    `chain.link_hash` hashes: `[<seq>,` followed by the rest, which Python serialises
-    (`_payload_after_seq`), so writer and verifier still share one definition."""
+def _append_one_statement() -> TextClause:
+    """One row, one round trip: lock the head, insert the next link, move the head."""
     columns = ", ".join(_CONTENT_FIELDS)
-    arrays = ", ".join(
-        f"CAST(:{name} AS {_ARRAY_TYPES.get(name, 'text[]')})" for name in _CONTENT_FIELDS
+    values = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')})" for name in _CONTENT_FIELDS)
+    link_hash = _LINK_HASH.format(
+        prev="head", hash="last_hash", seq="last_seq", payload="CAST(:payload AS bytea)"
     )
-    picked = ", ".join(f"r.{name}" for name in _CONTENT_FIELDS)
     # FOR UPDATE in READ COMMITTED waits for a concurrent append to commit and then
     # returns its head, so hash-chain order is commit order. Built from constants only.
+    return text(
+        f"""
+        WITH head AS (
+            SELECT last_seq, last_hash FROM audit_chain_head WHERE id = {HEAD_ID} FOR UPDATE
+        ), appended AS (
+            INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
+            SELECT last_seq + 1, {values}, last_hash, {link_hash} FROM head
+            RETURNING seq, hash
+        )
+        UPDATE audit_chain_head SET (last_seq, last_hash) = (SELECT seq, hash FROM appended)
+        WHERE id = {HEAD_ID}
+        RETURNING last_seq
+        """  # noqa: S608 - no input reaches the text
+    )
+
+
+def _append_many_statement() -> TextClause:
+    """Several rows, one round trip: the same link, chained row after row (a recursive CTE)."""
+    columns = ", ".join(_CONTENT_FIELDS)
+    arrays = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')}[])" for name in _CONTENT_FIELDS)
+    picked = ", ".join(f"r.{name}" for name in _CONTENT_FIELDS)
+    link_hash = _LINK_HASH.format(prev="c", hash="hash", seq="seq", payload="r.payload")
     return text(
         f"""
         WITH RECURSIVE head AS (
@@ -62,8 +87,7 @@ def _append_statement() -> TextClause:
         ), chain (n, seq, prev_hash, hash) AS (
             SELECT 0::bigint, last_seq, NULL::bytea, last_hash FROM head
             UNION ALL
-            SELECT r.n, c.seq + 1, c.hash,
-                sha256(c.hash || convert_to('[' || (c.seq + 1) || ',', 'UTF8') || r.payload)
+            SELECT r.n, c.seq + 1, c.hash, {link_hash}
             FROM chain c JOIN incoming r ON r.n = c.n + 1
         ), appended AS (
             INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
@@ -78,8 +102,9 @@ def _append_statement() -> TextClause:
     )
 
 
-_APPEND = _append_statement()
-_CREATE_HEAD = (
+APPEND_ONE = _append_one_statement()
+APPEND_MANY = _append_many_statement()
+CREATE_HEAD = (
     pg_insert(AuditChainHead)
     .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS)
     .on_conflict_do_nothing(index_elements=["id"])
@@ -91,19 +116,27 @@ def _payload_after_seq(content: Content) -> bytes:
     return orjson.dumps([canonical(content.get(name)) for name in _CONTENT_FIELDS])[1:]
 
 
-def append(session: Session, contents: Sequence[Content], *, alone: bool = False) -> None:
-    """Chain and insert `contents` (without `seq`) in one statement under the head lock;
-    `alone`: the transaction has nothing else, so the statement may autocommit."""
-    if alone:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    params: dict[str, Any] = {
-        name: [content.get(name) for content in contents] for name in _CONTENT_FIELDS
-    }
+def append_statement(contents: Sequence[Content]) -> tuple[TextClause, dict[str, Any]]:
+    """The statement appending `contents` (without `seq`) and its parameters; it returns
+    the new head's seq, or no row when the database has no head yet (then run
+    `CREATE_HEAD` and the statement again)."""
+    if len(contents) == 1:
+        (content,) = contents
+        params = {name: content.get(name) for name in _CONTENT_FIELDS}
+        params["payload"] = _payload_after_seq(content)
+        return APPEND_ONE, params
+    params = {name: [content.get(name) for content in contents] for name in _CONTENT_FIELDS}
     params["payload"] = [_payload_after_seq(content) for content in contents]
-    if session.execute(_APPEND, params).first() is None:
-        # A new database has no head yet: create the genesis head once, then append.
-        session.execute(_CREATE_HEAD)
-        session.execute(_APPEND, params).one()
+    return APPEND_MANY, params
+
+
+def append(session: Session, contents: Sequence[Content]) -> None:
+    """Chain and insert `contents` in the session's transaction, in one statement under
+    the head lock (held from here to the commit)."""
+    statement, params = append_statement(contents)
+    if session.execute(statement, params).first() is None:
+        session.execute(CREATE_HEAD)
+        session.execute(statement, params).one()
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:

@@ -21,18 +21,28 @@ authorisations (missing scope, suspended client, missing end-user context).
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import await_only
 
 from app.audit import repository
 from app.audit.chain import BrokenLink, Content, verify
 from app.audit.repository import AuditPage, AuditQuery
+from app.audit.writer import AuditWriter
 from app.auth.principal import Principal
 
 _PENDING = "cci.audit.pending"
 _BEGUN = "cci.audit.database-begun"
+_WRITER = "cci.audit.writer"
+
+
+def session_info(writer: AuditWriter) -> dict[str, Any]:
+    """`Session.info` for a sessionmaker whose sessions send rows that have no transaction
+    to share (nothing else to commit) through `writer` instead of a session connection."""
+    return {_WRITER: writer}
 
 
 class AuditAction(StrEnum):
@@ -171,12 +181,17 @@ async def verify_chain(session: AsyncSession) -> tuple[int, BrokenLink | None]:
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     pending: list[Content] | None = session.info.pop(_PENDING, None)
-    if pending:
-        # Nothing else to commit (no statement run, nothing left to flush): the one-statement
-        # append can be a transaction of its own, without BEGIN and COMMIT round trips.
-        untouched = not (session.new or session.dirty or session.deleted)
-        alone = untouched and not session.info.get(_BEGUN)
-        repository.append(session, pending, alone=alone)
+    if not pending:
+        return
+    writer: AuditWriter | None = session.info.get(_WRITER)
+    # Nothing else to commit (no statement run, nothing left to flush): the one-statement
+    # append is a transaction of its own, sent by the writer without the ORM's overhead.
+    untouched = not (session.new or session.dirty or session.deleted)
+    if writer is not None and untouched and not session.info.get(_BEGUN):
+        # before_commit runs inside AsyncSession's greenlet, so it may await.
+        await_only(writer.append(pending))
+    else:
+        repository.append(session, pending)
 
 
 @event.listens_for(Session, "after_begin")

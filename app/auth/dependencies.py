@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Header, Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from fastapi.security.utils import get_authorization_scheme_param
@@ -59,20 +59,6 @@ oauth2_scheme = OAuth2(
     auto_error=False,
 )
 
-_HEADER_DOCS = {
-    context.END_USER_ID: "Id of the person using the client system (e.g. staff or SDS user id)",
-    context.END_USER_NAME: "Full name of that person (percent-encode non-ASCII)",
-    context.END_USER_ROLE: "That person's job title or role",
-    context.PURPOSE_OF_USE: "HL7 v3 PurposeOfUse code (e.g. PATSFTY); required for police",
-    context.PURPOSE_JUSTIFICATION: "Free-text justification; required for police",
-}
-
-
-def _header(name: str) -> object:
-    # No schema limits: lengths are checked after the token, so a caller without a
-    # valid token always learns that first (401), whatever its headers.
-    return Header(alias=name, description=_HEADER_DOCS[name])
-
 
 async def _verified(request: Request, authorization: str | None) -> AccessTokenClaims:
     scheme, token = get_authorization_scheme_param(authorization)
@@ -101,12 +87,10 @@ async def authenticate(
     request: Request,
     session: SessionDep,
     authorization: Annotated[str | None, Depends(oauth2_scheme)],
-    end_user_id: Annotated[str | None, _header(context.END_USER_ID)] = None,
-    end_user_name: Annotated[str | None, _header(context.END_USER_NAME)] = None,
-    end_user_role: Annotated[str | None, _header(context.END_USER_ROLE)] = None,
-    purpose_of_use: Annotated[str | None, _header(context.PURPOSE_OF_USE)] = None,
-    purpose_justification: Annotated[str | None, _header(context.PURPOSE_JUSTIFICATION)] = None,
 ) -> Principal:
+    # The end-user headers are read here rather than declared (see `app.auth.openapi`),
+    # and their lengths are checked after the token, so a caller without a valid token
+    # always learns that first (401), whatever its headers.
     claims = await _verified(request, authorization)
     principal = Principal(
         client_id=claims.client_id,
@@ -138,13 +122,14 @@ async def authenticate(
         raise Forbidden(f"The access token lacks the scope {' '.join(missing)}")
 
     try:
+        headers = request.headers
         user, purpose = context.end_user_context(
             claims.role,
-            user_id=end_user_id,
-            name=end_user_name,
-            job_role=end_user_role,
-            purpose_code=purpose_of_use,
-            justification=purpose_justification,
+            user_id=headers.get(context.END_USER_ID),
+            name=headers.get(context.END_USER_NAME),
+            job_role=headers.get(context.END_USER_ROLE),
+            purpose_code=headers.get(context.PURPOSE_OF_USE),
+            justification=headers.get(context.PURPOSE_JUSTIFICATION),
             required=any(touches_patient_data(s) for s in security_scopes.scopes),
         )
     except FHIRError as exc:
