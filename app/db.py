@@ -46,6 +46,14 @@ def create_sessionmaker(
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
+async def autocommit_unless_begun(session: AsyncSession) -> None:
+    """Run each of this session's statements as its own transaction: no BEGIN and COMMIT
+    round trips. Only for work whose every write is one statement (reads that record
+    themselves); a session already in a transaction stays in it."""
+    if not session.in_transaction():
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:

@@ -3,7 +3,8 @@
 Appending is serialised by the row lock on `audit_chain_head` (taken with FOR
 UPDATE, which in READ COMMITTED returns the latest committed head), and the lock
 is held only from the append to the commit: `service.record` queues rows and they
-are appended, in one statement, in the session's `before_commit`.
+are appended, in one statement, in the session's `before_commit`; a statement that
+must carry its own audit row (one round trip, no transaction) uses `riding_append`.
 """
 
 from collections.abc import AsyncIterator, Sequence
@@ -13,9 +14,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Select,
     TextClause,
+    column,
     false,
     func,
     or_,
@@ -23,11 +26,10 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.audit.chain import CHAINED_FIELDS, GENESIS, Content, Head, Link, canonical
+from app.audit.chain import CHAINED_FIELDS, Content, Head, Link, canonical
 from app.audit.models import AuditChainHead, AuditEventRow
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
@@ -46,29 +48,65 @@ _LINK_HASH = (
 )
 
 
+# FOR UPDATE in READ COMMITTED waits for a concurrent append to commit and then returns
+# its head, so hash-chain order is commit order. The head is created by migration 0005;
+# without it the LEFT JOIN gives a NULL seq, which the primary key refuses: fail closed.
+_HEAD = f"SELECT last_seq, last_hash FROM audit_chain_head WHERE id = {HEAD_ID} FOR UPDATE"  # noqa: S608
+
+
+def _one_row_parts(prefix: str, head: str = _HEAD) -> tuple[str, str, str]:
+    """The (head, appended, moved) statements of a one-row append, as CTE bodies named
+    `{prefix}head`, `{prefix}appended`; binds are `:{prefix}<field>` and `:{prefix}payload`."""
+    columns = ", ".join(_CONTENT_FIELDS)
+    values = ", ".join(
+        f"CAST(:{prefix}{name} AS {_TYPES.get(name, 'text')})" for name in _CONTENT_FIELDS
+    )
+    link_hash = _LINK_HASH.format(
+        prev="head", hash="last_hash", seq="last_seq", payload=f"CAST(:{prefix}payload AS bytea)"
+    )
+    appended = (
+        f"INSERT INTO audit_events (seq, {columns}, prev_hash, hash) "  # noqa: S608 - constants
+        f"SELECT head.last_seq + 1, {values}, head.last_hash, {link_hash} "
+        f"FROM (SELECT) AS one LEFT JOIN {prefix}head AS head ON true RETURNING seq, hash"
+    )
+    moved = (
+        "UPDATE audit_chain_head SET (last_seq, last_hash) = "  # noqa: S608 - constants
+        f"(SELECT seq, hash FROM {prefix}appended) WHERE id = {HEAD_ID} RETURNING last_seq"
+    )
+    return head, appended, moved
+
+
 def _append_one_statement() -> TextClause:
     """One row, one round trip: lock the head, insert the next link, move the head."""
-    columns = ", ".join(_CONTENT_FIELDS)
-    values = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')})" for name in _CONTENT_FIELDS)
-    link_hash = _LINK_HASH.format(
-        prev="head", hash="last_hash", seq="last_seq", payload="CAST(:payload AS bytea)"
-    )
-    # FOR UPDATE in READ COMMITTED waits for a concurrent append to commit and then
-    # returns its head, so hash-chain order is commit order. Built from constants only.
-    return text(
-        f"""
-        WITH head AS (
-            SELECT last_seq, last_hash FROM audit_chain_head WHERE id = {HEAD_ID} FOR UPDATE
-        ), appended AS (
-            INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
-            SELECT last_seq + 1, {values}, last_hash, {link_hash} FROM head
-            RETURNING seq, hash
-        )
-        UPDATE audit_chain_head SET (last_seq, last_hash) = (SELECT seq, hash FROM appended)
-        WHERE id = {HEAD_ID}
-        RETURNING last_seq
-        """  # noqa: S608 - no input reaches the text
-    )
+    head, appended, moved = _one_row_parts("")
+    return text(f"WITH head AS ({head}), appended AS ({appended}) {moved}")
+
+
+_RIDING = "audit_"
+
+
+def riding_append(*, after: Sequence[str]) -> list[CTE]:
+    """A one-row append as data-modifying CTEs for another statement to carry (parameters:
+    `riding_params`), so the row commits with that statement's writes in one round trip;
+    select `last_seq` from the last CTE to see it landed. PostgreSQL runs data-modifying
+    CTEs in no set order: the head lock waits until the carrier's CTEs named in `after`
+    have run, so like every other append it is the statement's last lock (no deadlock
+    with transactions that lock those rows and then append)."""
+    # `after` names CTEs of our own statements, never input.
+    ran = " AND ".join(f"(SELECT count(*) FROM {name}) >= 0" for name in after)  # noqa: S608
+    head = _HEAD.replace(" FOR UPDATE", f" AND {ran} FOR UPDATE") if after else _HEAD
+    head, appended, moved = _one_row_parts(_RIDING, head)
+    return [
+        text(head).columns(column("last_seq"), column("last_hash")).cte(f"{_RIDING}head"),
+        text(appended).columns(column("seq"), column("hash")).cte(f"{_RIDING}appended"),
+        text(moved).columns(column("last_seq")).cte(f"{_RIDING}moved"),
+    ]
+
+
+def riding_params(content: Content) -> dict[str, Any]:
+    params = {f"{_RIDING}{name}": content.get(name) for name in _CONTENT_FIELDS}
+    params[f"{_RIDING}payload"] = _payload_after_seq(content)
+    return params
 
 
 def _append_many_statement() -> TextClause:
@@ -79,13 +117,12 @@ def _append_many_statement() -> TextClause:
     link_hash = _LINK_HASH.format(prev="c", hash="hash", seq="seq", payload="r.payload")
     return text(
         f"""
-        WITH RECURSIVE head AS (
-            SELECT last_seq, last_hash FROM audit_chain_head WHERE id = {HEAD_ID} FOR UPDATE
-        ), incoming AS (
+        WITH RECURSIVE head AS ({_HEAD}), incoming AS (
             SELECT * FROM unnest({arrays}, CAST(:payload AS bytea[]))
                 WITH ORDINALITY AS r({columns}, payload, n)
         ), chain (n, seq, prev_hash, hash) AS (
-            SELECT 0::bigint, last_seq, NULL::bytea, last_hash FROM head
+            SELECT 0::bigint, head.last_seq, NULL::bytea, head.last_hash
+            FROM (SELECT) AS one LEFT JOIN head ON true
             UNION ALL
             SELECT r.n, c.seq + 1, c.hash, {link_hash}
             FROM chain c JOIN incoming r ON r.n = c.n + 1
@@ -104,11 +141,6 @@ def _append_many_statement() -> TextClause:
 
 APPEND_ONE = _append_one_statement()
 APPEND_MANY = _append_many_statement()
-CREATE_HEAD = (
-    pg_insert(AuditChainHead)
-    .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS)
-    .on_conflict_do_nothing(index_elements=["id"])
-)
 
 
 def _payload_after_seq(content: Content) -> bytes:
@@ -118,8 +150,7 @@ def _payload_after_seq(content: Content) -> bytes:
 
 def append_statement(contents: Sequence[Content]) -> tuple[TextClause, dict[str, Any]]:
     """The statement appending `contents` (without `seq`) and its parameters; it returns
-    the new head's seq, or no row when the database has no head yet (then run
-    `CREATE_HEAD` and the statement again)."""
+    the new head's seq."""
     if len(contents) == 1:
         (content,) = contents
         params = {name: content.get(name) for name in _CONTENT_FIELDS}
@@ -134,9 +165,7 @@ def append(session: Session, contents: Sequence[Content]) -> None:
     """Chain and insert `contents` in the session's transaction, in one statement under
     the head lock (held from here to the commit)."""
     statement, params = append_statement(contents)
-    if session.execute(statement, params).first() is None:
-        session.execute(CREATE_HEAD)
-        session.execute(statement, params).one()
+    session.execute(statement, params).one()
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:

@@ -66,17 +66,19 @@ class AuditOutcome(StrEnum):
     MAJOR_FAILURE = "12"
 
 
-def _content(
+def audit_row(
     principal: Principal | None,
     *,
     action: AuditAction,
     resource_type: str,
-    resource_id: str | None,
-    outcome: AuditOutcome,
-    owner_ods: str | None,
-    detail: str | None,
+    resource_id: str | None = None,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    owner_ods: str | None = None,
+    detail: str | None = None,
     client_id: str | None = None,
 ) -> Content:
+    """The content of one audit row; `record` queues it, a statement that carries its own
+    audit row (`repository.riding_append`) takes it directly."""
     user = principal.end_user if principal else None
     purpose = principal.purpose if principal else None
     return {
@@ -117,7 +119,7 @@ async def record(
     `principal` is None only for token requests from a client not yet identified
     (then pass `client_id`).
     """
-    content = _content(
+    content = audit_row(
         principal,
         action=action,
         resource_type=resource_type,
@@ -127,6 +129,11 @@ async def record(
         detail=detail,
         client_id=client_id,
     )
+    queue(session, content)
+
+
+def queue(session: AsyncSession, content: Content) -> None:
+    """Queue an audit row (`audit_row`) on `session`, to be appended when it commits."""
     session.sync_session.info.setdefault(_PENDING, []).append(content)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 
 from app.audit.chain import Content
-from app.audit.repository import APPEND_MANY, APPEND_ONE, CREATE_HEAD, append_statement
+from app.audit.repository import APPEND_MANY, APPEND_ONE, append_statement
 
 
 class _Compiled:
@@ -40,7 +40,6 @@ _STATEMENTS: dict[TextClause, _Compiled] = {
     APPEND_ONE: _Compiled(APPEND_ONE),
     APPEND_MANY: _Compiled(APPEND_MANY),
 }
-_CREATE_HEAD = _Compiled(CREATE_HEAD)
 
 
 class AuditWriter:
@@ -65,11 +64,7 @@ class AuditWriter:
         compiled = _STATEMENTS[statement]
         args = compiled.args(params)
         async with self._pool.acquire() as connection:
-            if await connection.fetchval(compiled.sql, *args) is None:
-                # A new database has no head yet: create the genesis head once, then append.
-                await connection.execute(_CREATE_HEAD.sql, *_CREATE_HEAD.args())
-                if await connection.fetchval(compiled.sql, *args) is None:
-                    raise RuntimeError("the audit chain head could not be created")
+            await connection.fetchval(compiled.sql, *args)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -17,13 +17,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import AuditAction, record
+from app.audit.chain import Content
+from app.audit.service import AuditAction, audit_row, queue
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 from app.cpis import repository
 from app.cpis.models import AccessEvent, Flag
 from app.cpis.notifications import access_notification
 from app.cpis.rules import england_today
+from app.db import autocommit_unless_begun
 from app.settings import Environment, Settings
 
 
@@ -59,6 +61,9 @@ async def search_flags(
     settings: Settings,
     now: datetime,
 ) -> FlagSearch:
+    # Every write below is one statement carrying its own audit row (or the audit row
+    # alone), so none needs a transaction around it.
+    await autocommit_unless_begun(session)
     today = england_today(now)
     flags = await repository.find_for_subject(session, number, principal, today)
     result = FlagSearch(flags, is_unscheduled(principal, declared_unscheduled))
@@ -83,25 +88,31 @@ async def _record(
     for flag in result.flags:
         by_owner[flag.owner_ods].append(flag)
     kind = "unscheduled" if result.unscheduled else "scheduled"
-    # One audit row per owning LA, so each LA can read the events about its own plans.
-    owners: list[str | None] = list(by_owner) or [None]
-    for owner in owners:
-        await record(
-            session,
+
+    def audited(owner: str | None) -> Content:
+        # One audit row per owning LA, so each LA can read the events about its own plans.
+        returned = len(by_owner.get(owner or "", []))
+        return audit_row(
             principal,
             action=AuditAction.SEARCH,
             resource_type="Flag",
             resource_id=number,
             owner_ods=owner,
-            detail=f"{kind} read, {len(by_owner.get(owner or '', []))} plan(s) returned",
+            detail=f"{kind} read, {returned} plan(s) returned",
         )
+
     if not result.unscheduled or not result.flags:
+        owners: list[str | None] = list(by_owner) or [None]
+        for owner in owners:
+            queue(session, audited(owner))
         return
     window = timedelta(hours=settings.cpis_notification_window_hours)
-    for flags in by_owner.values():
+    for owner, flags in by_owner.items():
         child = flags[0].nhs_number
         notification_id, notification = access_notification(
             principal, flags, number=child, setting=principal.role.value, now=now
         )
         read = repository.UnscheduledRead(flags, child, notification_id, notification)
-        await repository.record_unscheduled_read(session, principal, read, now=now, window=window)
+        await repository.record_unscheduled_read(
+            session, principal, read, now=now, window=window, audit=audited(owner)
+        )

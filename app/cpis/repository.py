@@ -18,7 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
-    Insert,
+    Select,
     String,
     Table,
     and_,
@@ -35,6 +35,8 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import repository as audit_repository
+from app.audit.chain import Content
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 from app.cpis import outbox
@@ -167,9 +169,10 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _unscheduled_read_statement() -> Insert:
-    """Access events for one LA's plans, its notification-window claim, and when the claim
-    opens a window the notification and its deliveries: one statement, one round trip.
+def _unscheduled_read_statement() -> Select[int]:
+    """Access events for one LA's plans, its notification-window claim, when the claim
+    opens a window the notification and its deliveries, and the read's audit row: one
+    statement, so one round trip and no transaction needed to keep them together.
 
     The claim is an upsert, so concurrent reads of the same child by the same
     organisation queue on the window row and only the first sees it closed; the
@@ -187,9 +190,13 @@ def _unscheduled_read_statement() -> Insert:
         .render_derived(name="plan")
     )
     reader = {name: bindparam(name, type_=String()) for name in _READER_COLUMNS}
-    accessed = insert(_table(AccessEvent)).from_select(
-        ["flag_id", "nhs_number", "owner_ods", "recorded_at", "reader_ods", *reader],
-        select(plans.c.flag_id, plans.c.nhs_number, owner, now, reader_ods, *reader.values()),
+    accessed = (
+        insert(_table(AccessEvent))
+        .from_select(
+            ["flag_id", "nhs_number", "owner_ods", "recorded_at", "reader_ods", *reader],
+            select(plans.c.flag_id, plans.c.nhs_number, owner, now, reader_ods, *reader.values()),
+        )
+        .returning(AccessEvent.flag_id)
     )
     claim = pg_insert(_table(NotificationWindow)).values(
         nhs_number=bindparam("child", type_=String()),
@@ -222,10 +229,16 @@ def _unscheduled_read_statement() -> Insert:
         .cte("notified")
     )
     targets = outbox.delivery_targets(notified.c.id, owner, now, source=notified)
-    return (
+    delivered = (
         insert(_table(Delivery))
         .from_select(outbox.DELIVERY_COLUMNS, targets)
-        .add_cte(accessed.cte("accessed"), opened_cte)
+        .returning(Delivery.id)
+        .cte("delivered")
+    )
+    # The read's audit row rides on the same statement: it lands with what it records.
+    audit = audit_repository.riding_append(after=("accessed", "delivered"))
+    return select(audit[-1].c.last_seq).add_cte(
+        accessed.cte("accessed"), opened_cte, delivered, *audit
     )
 
 
@@ -258,6 +271,7 @@ async def record_unscheduled_read(
     *,
     now: datetime,
     window: timedelta,
+    audit: Content,
 ) -> None:
     user = principal.end_user
     parameters = {
@@ -279,7 +293,8 @@ async def record_unscheduled_read(
         "first_flag_id": read.flags[0].id,
         "resource": read.notification,
     }
-    await session.execute(_UNSCHEDULED_READ, parameters)
+    parameters |= audit_repository.riding_params(audit)
+    (await session.execute(_UNSCHEDULED_READ, parameters)).one()  # the audit row landed
 
 
 async def flags_to_recheck(
