@@ -34,11 +34,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.auth import clients  # noqa: E402
+from app.auth.principal import EndUser, OdsCode, Principal  # noqa: E402
 from app.auth.scopes import AgencyRole  # noqa: E402
+from app.cpis import service  # noqa: E402
+from app.cpis.parsing import parse_flag  # noqa: E402
 from app.cpis.profile import CASE_REFERENCE_SYSTEM  # noqa: E402
 from app.cpis.upload import client_assertion  # noqa: E402
 from app.db import create_engine, create_sessionmaker  # noqa: E402
 from app.migrations import upgrade_database  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from app.trace.spine_client import SpineClient  # noqa: E402
+from app.trace.spine_models import RetrieveResult  # noqa: E402
+from bench.http_load import closed_loop  # noqa: E402
 from cci.database import ensure_database, plain_url, start_embedded, with_database  # noqa: E402
 from cci_common.identifiers import nhs_number  # noqa: E402
 from tests.fixtures.cpis import flag_resource  # noqa: E402
@@ -120,23 +127,10 @@ async def token(
 async def load(
     url: str, headers: list[dict[str, str]], numbers: list[str], clients_: int, seconds: float
 ) -> tuple[list[float], float]:
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients_ + 5)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+    def request(rng: random.Random) -> tuple[str, dict[str, str]]:
+        return f"/Flag?patient={rng.choice(numbers)}", headers[rng.randrange(len(headers))]
 
-        async def one(worker: int) -> None:
-            rng = random.Random(worker)
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                hdrs = headers[rng.randrange(len(headers))]
-                response = await http.get(f"/Flag?patient={rng.choice(numbers)}", headers=hdrs)
-                latencies.append(time.perf_counter() - started)
-                assert response.status_code == 200, response.text
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(clients_)))
-    rate = len(latencies) / (time.perf_counter() - started)
+    latencies, rate = await closed_loop(url, clients_, seconds, request)
     note(f"{url} x{clients_}: {rate:.0f} req/s, p50/p95/p99 {spread(latencies)} ms")
     return latencies, rate
 
@@ -174,6 +168,53 @@ async def bare_writes(url: str, count: int) -> list[float]:
             await connection.execute(BARE_AUDIT, seq + 1_000_000, number, os.urandom(32))
         times.append(time.perf_counter() - started)
     await connection.close()
+    return times
+
+
+class Answered:
+    """The Spine's real answers, fetched beforehand, so the clock covers only the write."""
+
+    def __init__(self, answers: dict[str, RetrieveResult]) -> None:
+        self._answers = answers
+
+    async def retrieve(self, number: str, *, deadline: float | None = None) -> RetrieveResult:
+        return self._answers[number]
+
+
+async def transaction_writes(
+    url: str, http: httpx.AsyncClient, count: int, settings: Settings
+) -> list[float]:
+    """The gateway's own write transaction in-process (`service.create`: case-reference
+    check, flag insert, chained audit row, commit), timed from session open to commit."""
+    people = []
+    for index in range(count):
+        child = {"given": ["Txn"], "family": f"Child{index}", "gender": "male",
+                 "birth_date": "2014-05-05"}  # fmt: skip
+        created = await http.post(f"http://127.0.0.1:{SPINE}/_admin/patients", json=child)
+        people.append((index, created.json()["nhs_number"]))
+    spine = SpineClient.from_settings(settings)
+    answers = {number: await spine.retrieve(number) for _, number in people}
+    await spine.aclose()
+    engine = create_engine(url, pool_size=2, max_overflow=0)
+    sessions = create_sessionmaker(engine)
+    principal = Principal(
+        client_id="bench-txn", ods_code=OdsCode("TXN01"), organisation_name="Bench LA",
+        role=AgencyRole.SOCIAL_CARE, scopes=frozenset({"system/Flag.cruds"}),
+        end_user=EndUser("b-1", "Bench User", "Social worker"),
+    )  # fmt: skip
+    times = []
+    for index, number in people:
+        resource = flag_resource(
+            number=number, given="Txn", family=f"Child{index}", birth_date="2014-05-05",
+            case_reference=f"TXN-{index}",
+        )  # fmt: skip
+        data = parse_flag(resource)
+        started = time.perf_counter()
+        async with sessions() as session:
+            await service.create(session, principal, data, Answered(answers), datetime.now(UTC))
+            await session.commit()
+        times.append(time.perf_counter() - started)
+    await engine.dispose()
     return times
 
 
@@ -228,6 +269,9 @@ async def main(args: argparse.Namespace) -> None:
                 numbers.append(number)
             note(f"writes done: p50 {pct(writes, 50):.1f} ms")
             bare = await bare_writes(gateway_url, args.children)
+            spine_settings = Settings(spine_base_url=common["CCI_SPINE_BASE_URL"],
+                                      spine_rate_limit_tps=0)  # fmt: skip
+            in_process = await transaction_writes(gateway_url, http, args.children, spine_settings)
             spine_times = []
             for number in numbers[:100]:
                 started = time.perf_counter()
@@ -243,6 +287,10 @@ async def main(args: argparse.Namespace) -> None:
             )
             rows.append(("write / bare ratio (p50); excluding the Spine call",
                          f"{w50 / b50:.1f}x; {(w50 - s50) / b50:.1f}x"))  # fmt: skip
+            t50 = pct(in_process, 50)
+            rows.append(("write transaction p50 / p95 (in-process: flag + audit, commit)",
+                         f"{t50:.2f} / {pct(in_process, 95):.2f} ms"))  # fmt: skip
+            rows.append(("write transaction / bare ratio (p50), target <= 3x", f"{t50 / b50:.1f}x"))
 
             readers = [await token(http, audited, AgencyRole.HEALTH_UNSCHEDULED, gateway_url)
                        for _ in range(20)]  # fmt: skip
