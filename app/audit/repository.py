@@ -54,7 +54,7 @@ _LINK_HASH = (
 _HEAD = f"SELECT last_seq, last_hash FROM audit_chain_head WHERE id = {HEAD_ID} FOR UPDATE"  # noqa: S608
 
 
-def _one_row_parts(prefix: str, head: str = _HEAD) -> tuple[str, str, str]:
+def _one_row_parts(prefix: str, head: str = _HEAD, only_if: str = "true") -> tuple[str, str, str]:
     """The (head, appended, moved) statements of a one-row append, as CTE bodies named
     `{prefix}head`, `{prefix}appended`; binds are `:{prefix}<field>` and `:{prefix}payload`."""
     columns = ", ".join(_CONTENT_FIELDS)
@@ -67,11 +67,13 @@ def _one_row_parts(prefix: str, head: str = _HEAD) -> tuple[str, str, str]:
     appended = (
         f"INSERT INTO audit_events (seq, {columns}, prev_hash, hash) "  # noqa: S608 - constants
         f"SELECT head.last_seq + 1, {values}, head.last_hash, {link_hash} "
-        f"FROM (SELECT) AS one LEFT JOIN {prefix}head AS head ON true RETURNING seq, hash"
+        f"FROM (SELECT WHERE {only_if}) AS one LEFT JOIN {prefix}head AS head ON true "
+        "RETURNING seq, hash"
     )
     moved = (
         "UPDATE audit_chain_head SET (last_seq, last_hash) = "  # noqa: S608 - constants
-        f"(SELECT seq, hash FROM {prefix}appended) WHERE id = {HEAD_ID} RETURNING last_seq"
+        f"(SELECT seq, hash FROM {prefix}appended) "
+        f"WHERE id = {HEAD_ID} AND EXISTS (SELECT FROM {prefix}appended) RETURNING last_seq"
     )
     return head, appended, moved
 
@@ -85,17 +87,18 @@ def _append_one_statement() -> TextClause:
 _RIDING = "audit_"
 
 
-def riding_append(*, after: Sequence[str]) -> list[CTE]:
+def riding_append(*, after: Sequence[str], only_if: str = "true") -> list[CTE]:
     """A one-row append as data-modifying CTEs for another statement to carry (parameters:
     `riding_params`), so the row commits with that statement's writes in one round trip;
     select `last_seq` from the last CTE to see it landed. PostgreSQL runs data-modifying
     CTEs in no set order: the head lock waits until the carrier's CTEs named in `after`
     have run, so like every other append it is the statement's last lock (no deadlock
-    with transactions that lock those rows and then append)."""
-    # `after` names CTEs of our own statements, never input.
+    with transactions that lock those rows and then append). `only_if`: an SQL condition
+    on those CTEs; when false no row is appended (e.g. an insert that did nothing)."""
+    # `after` and `only_if` come from our own statements, never from input.
     ran = " AND ".join(f"(SELECT count(*) FROM {name}) >= 0" for name in after)  # noqa: S608
     head = _HEAD.replace(" FOR UPDATE", f" AND {ran} FOR UPDATE") if after else _HEAD
-    head, appended, moved = _one_row_parts(_RIDING, head)
+    head, appended, moved = _one_row_parts(_RIDING, head, only_if)
     return [
         text(head).columns(column("last_seq"), column("last_hash")).cte(f"{_RIDING}head"),
         text(appended).columns(column("seq"), column("hash")).cte(f"{_RIDING}appended"),

@@ -191,14 +191,21 @@ def _append_pending(session: Session) -> None:
     if not pending:
         return
     writer: AuditWriter | None = session.info.get(_WRITER)
-    # Nothing else to commit (no statement run, nothing left to flush): the one-statement
-    # append is a transaction of its own, sent by the writer without the ORM's overhead.
+    # Nothing to share a transaction with (no statement run, or each statement autocommits,
+    # and nothing left to flush): the one-statement append is a transaction of its own,
+    # sent by the writer without the ORM's overhead.
     untouched = not (session.new or session.dirty or session.deleted)
-    if writer is not None and untouched and not session.info.get(_BEGUN):
+    alone = not session.info.get(_BEGUN) or _autocommits(session)
+    if writer is not None and untouched and alone:
         # before_commit runs inside AsyncSession's greenlet, so it may await.
         await_only(writer.append(pending))
     else:
         repository.append(session, pending)
+
+
+def _autocommits(session: Session) -> bool:
+    options = session.connection().get_execution_options()
+    return bool(options.get("isolation_level") == "AUTOCOMMIT")
 
 
 @event.listens_for(Session, "after_begin")

@@ -184,6 +184,7 @@ async def process_batch(
         applied += 1
         responses.append(_success(result))
         # Written and flushed: keep the session small, or every later flush rescans it.
-        session.expunge(result.flag)
+        if result.flag in session:  # a create is written by one statement, never added
+            session.expunge(result.flag)
     log.info("cpis.batch_applied", entries=len(entries), applied=applied)
     return {"resourceType": "Bundle", "type": "batch-response", "entry": responses}

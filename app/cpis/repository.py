@@ -135,10 +135,6 @@ async def exists_elsewhere(session: AsyncSession, flag_id: uuid.UUID) -> bool:
     return (await session.scalar(select(func.count()).where(Flag.id == flag_id))) == 1
 
 
-async def insert_flag(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(Flag).values(values))
-
-
 async def latest_access(
     session: AsyncSession, flag_ids: Sequence[uuid.UUID]
 ) -> Sequence[AccessEvent]:
@@ -167,6 +163,37 @@ async def latest_access(
 def _table(model: type[Base]) -> Table:
     # Core tables, not entities: an ORM-enabled INSERT would go through bulk persistence.
     return cast(Table, model.__table__)
+
+
+def _insert_flag_statement() -> Select[uuid.UUID | None, int | None]:
+    """A new plan and its audit row in one statement; a plan already under the same case
+    reference (a concurrent create) makes it insert and audit nothing."""
+    table = _table(Flag)
+    inserted = (
+        pg_insert(table)
+        .values({column.name: bindparam(column.name, type_=column.type) for column in table.c})
+        .on_conflict_do_nothing(index_elements=["owner_ods", "case_reference"])
+        .returning(table.c.id)
+        .cte("flag_inserted")
+    )
+    audit = audit_repository.riding_append(
+        after=("flag_inserted",), only_if="EXISTS (SELECT FROM flag_inserted)"
+    )
+    return select(
+        select(inserted.c.id).scalar_subquery(), select(audit[-1].c.last_seq).scalar_subquery()
+    ).add_cte(inserted, *audit)
+
+
+_INSERT_FLAG = _insert_flag_statement()
+
+
+async def insert_flag(session: AsyncSession, flag: Flag, audit: Content) -> bool:
+    """Insert `flag` (transient, every column set) with its audit row, in one statement;
+    False when its case reference was taken meanwhile (then nothing was written)."""
+    values = {column.name: getattr(flag, column.key) for column in _table(Flag).c}
+    values |= audit_repository.riding_params(audit)
+    flag_id, _ = (await session.execute(_INSERT_FLAG, values)).one()
+    return flag_id is not None
 
 
 def _unscheduled_read_statement() -> Select[int]:

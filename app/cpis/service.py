@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import AuditAction, record
+from app.audit.chain import Content
+from app.audit.service import AuditAction, audit_row, queue
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 from app.cpis import repository
@@ -28,6 +29,7 @@ from app.cpis.parsing import FlagInput
 from app.cpis.profile import EndReason, FlagStatus, SubjectState
 from app.cpis.rules import adult_on
 from app.cpis.verification import SubjectLookup, VerifiedSubject, verify_subject
+from app.db import autocommit_unless_begun
 from app.fhir.errors import InvalidValue, NotFound, PreconditionFailed, VersionConflict
 from app.fhir.ids import parse_logical_id
 
@@ -121,19 +123,14 @@ async def create(
 ) -> WriteResult:
     _check_author(principal, data)
     values = _plan_values(data)
+    # A create is one statement (plan + audit row), so outside a caller's transaction it
+    # needs none of its own.
+    await autocommit_unless_begun(session)
     existing = await repository.get_by_case_reference(
-        session, principal.ods_code, data.case_reference, for_update=True
+        session, principal.ods_code, data.case_reference
     )
     if existing is not None:
-        if _unchanged(existing, values, data.nhs_number):
-            return WriteResult(existing, created=False, changed=False)
-        raise reject(
-            Reason.CASE_REFERENCE_EXISTS,
-            f"Case reference {data.case_reference} already has a plan (Flag/{existing.id}, "
-            f'version {existing.version_id}); update it with PUT and If-Match: W/"'
-            f'{existing.version_id}"',
-            expression=["Flag.identifier"],
-        )
+        return _resubmitted(existing, values, data)
     subject = await verify_subject(spine, data)
     flag = Flag(
         id=uuid.uuid4(),
@@ -149,10 +146,29 @@ async def create(
         last_updated=now,
         **values,
     )
-    session.add(flag)
-    await session.flush()
-    await _audit(session, principal, flag, AuditAction.CREATE)
+    audit = _audit_row(principal, flag, AuditAction.CREATE)
+    if not await repository.insert_flag(session, flag, audit):
+        # Another request created a plan under this case reference meanwhile.
+        raced = await repository.get_by_case_reference(
+            session, principal.ods_code, data.case_reference
+        )
+        if raced is None:  # created and then gone: cannot happen, plans are never deleted
+            raise RuntimeError("a plan's case reference was taken by no plan")
+        return _resubmitted(raced, values, data)
     return WriteResult(flag, created=True, changed=True)
+
+
+def _resubmitted(existing: Flag, values: dict[str, Any], data: FlagInput) -> WriteResult:
+    """A create for a case reference that already has a plan: the same plan is a no-op."""
+    if _unchanged(existing, values, data.nhs_number):
+        return WriteResult(existing, created=False, changed=False)
+    raise reject(
+        Reason.CASE_REFERENCE_EXISTS,
+        f"Case reference {data.case_reference} already has a plan (Flag/{existing.id}, "
+        f'version {existing.version_id}); update it with PUT and If-Match: W/"'
+        f'{existing.version_id}"',
+        expression=["Flag.identifier"],
+    )
 
 
 async def update(
@@ -256,11 +272,8 @@ async def owned_flag(
     raise NotFound(f"Flag/{flag_id[:64]} is not known")
 
 
-async def _audit(
-    session: AsyncSession, principal: Principal, flag: Flag, action: AuditAction
-) -> None:
-    await record(
-        session,
+def _audit_row(principal: Principal, flag: Flag, action: AuditAction) -> Content:
+    return audit_row(
         principal,
         action=action,
         resource_type="Flag",
@@ -268,6 +281,12 @@ async def _audit(
         owner_ods=flag.owner_ods,
         detail=f"Flag/{flag.id}/_history/{flag.version_id} status={flag.status}",
     )
+
+
+async def _audit(
+    session: AsyncSession, principal: Principal, flag: Flag, action: AuditAction
+) -> None:
+    queue(session, _audit_row(principal, flag, action))
 
 
 async def read_owned(session: AsyncSession, principal: Principal, flag_id: str) -> Flag:

@@ -1,9 +1,16 @@
 """LA writes over HTTP: create, verification refusals, idempotency, If-Match, ownership."""
 
+import asyncio
+
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from app.audit.models import AuditEventRow
+from app.audit.service import AuditAction, verify_chain
 from app.auth.scopes import AgencyRole
+from app.cpis.models import Flag as FlagRow
 from app.cpis.profile import PlanType
 from app.fhir.resources import Flag
 from tests.cpis.helpers import reason_codes, refused
@@ -230,3 +237,25 @@ async def test_conditional_update_by_case_reference_creates_then_updates(
     second = await client.put(url, json=ended, headers=la)
     assert second.status_code == 200
     assert second.json()["meta"]["versionId"] == "2"
+
+
+async def test_concurrent_creates_of_one_case_write_one_plan_and_one_audit_row(
+    client: httpx.AsyncClient, auth_headers: AuthHeaders, gateway_app: FastAPI
+) -> None:
+    la = await auth_headers(AgencyRole.SOCIAL_CARE)
+    resource = flag_resource(case_reference="CASE-RACE")
+    responses = await asyncio.gather(
+        *(client.post("/Flag", json=resource, headers=la) for _ in range(8))
+    )
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [201], [
+        r.text for r in responses if r.status_code >= 300
+    ]
+    assert len({r.json()["id"] for r in responses}) == 1
+    async with gateway_app.state.sessionmaker() as session:
+        plans = await session.scalar(select(func.count()).select_from(FlagRow))
+        creates = await session.scalar(
+            select(func.count()).where(AuditEventRow.action == AuditAction.CREATE.value)
+        )
+        checked, broken = await verify_chain(session)
+    assert (plans, creates, broken) == (1, 1, None)
+    assert checked >= 2  # the token issue and the create, at least
