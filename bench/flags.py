@@ -3,11 +3,16 @@ concurrent clients side by side with the same reads with recording switched off;
 writes side by side with a bare asyncpg transaction doing the same inserts; bulk upload
 rate; notification delivery lag. Prints one table.
 
-    python bench/flags.py [--children 200] [--seconds 8] [--batch 2000]
+    python bench/flags.py [--children 200] [--seconds 8] [--batch 2000] [--workers 1]
 
-Gateways (recording on and off), the mock Spine and a `cci worker` run as their own
-processes on ports 8400/8401/9400; the database is `CCI_DATABASE_URL`'s server or an
-embedded PostgreSQL in /tmp/cpis-bench.
+Gateways (recording on and off, each `--workers` uvicorn processes), the mock Spine
+and a `cci worker` run as their own processes on ports 8400/8401/9400; the database
+is `CCI_DATABASE_URL`'s server or an embedded PostgreSQL in /tmp/cpis-bench. Reads
+are sent by a lean keep-alive HTTP client (`bench.http_load`), so the load generator
+takes little of the two CPUs the gateway is measured on. The write ratio compares
+the gateway's own write transaction, timed in-process with the Spine's answer fetched
+beforehand, with a bare asyncpg transaction doing the same inserts; the end-to-end
+HTTP write (token check, Spine verification, parsing, rendering) is reported beside it.
 """
 
 import argparse
@@ -70,9 +75,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000
 
 
-def spawn(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def spawn(module: str, port: int, env: dict[str, str], workers: int = 1) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "--factory", module, "--port", str(port)]
-    command += ["--no-access-log", "--log-level", "warning"]
+    command += ["--no-access-log", "--log-level", "warning", "--workers", str(workers)]
     return subprocess.Popen(command, env=os.environ | env | {"PYTHONPATH": str(ROOT)})  # noqa: S603
 
 
@@ -237,14 +242,16 @@ async def main(args: argparse.Namespace) -> None:
     common = {"CCI_DATABASE_URL": gateway_url, "CCI_SPINE_RATE_LIMIT_TPS": "0",
               "CCI_SPINE_BASE_URL": f"http://127.0.0.1:{SPINE}{SPINE_PATH}",
               "CCI_RATE_LIMITS": json.dumps(UNLIMITED), "CCI_LOG_LEVEL": "WARNING",
-              "CCI_DB_POOL_SIZE": "20", "CCI_CPIS_BATCH_SPINE_CONCURRENCY": "16"}  # fmt: skip
+              "CCI_DB_POOL_SIZE": str(16 // args.workers), "CCI_DB_MAX_OVERFLOW": "4",
+              "CCI_CPIS_BATCH_SPINE_CONCURRENCY": "16"}  # fmt: skip
     processes = [
         spawn("mock_spine.main:create_app", SPINE,
               {"CCI_SPINE_DATABASE_URL": spine_url, "CCI_SPINE_ADMIN_ENABLED": "true"}),
         spawn("app.main:create_app", AUDITED,
-              common | {"CCI_PUBLIC_BASE_URL": f"http://127.0.0.1:{AUDITED}"}),
+              common | {"CCI_PUBLIC_BASE_URL": f"http://127.0.0.1:{AUDITED}"}, args.workers),
         spawn("app.main:create_app", SILENT, common | {
-            "CCI_PUBLIC_BASE_URL": f"http://127.0.0.1:{SILENT}", "CCI_CPIS_RECORD_READS": "false"}),
+            "CCI_PUBLIC_BASE_URL": f"http://127.0.0.1:{SILENT}", "CCI_CPIS_RECORD_READS": "false"},
+            args.workers),
     ]  # fmt: skip
     rows: list[tuple[str, str]] = []
     try:
@@ -392,7 +399,10 @@ async def main(args: argparse.Namespace) -> None:
         for process in processes:
             process.wait(timeout=20)
     width = max(len(name) for name, _ in rows)
-    print(f"\nCP-IS flags benchmark ({os.cpu_count()} CPUs, {args.children} plans)\n")
+    print(
+        f"\nCP-IS flags benchmark ({os.cpu_count()} CPUs, {args.children} plans, "
+        f"{args.workers} gateway process(es))\n"
+    )
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
 
@@ -407,4 +417,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--poll", type=float, default=0.2)
+    # Gateway processes per gateway (uvicorn --workers); rate limits are per process.
+    parser.add_argument("--workers", type=int, default=1)
     asyncio.run(main(parser.parse_args()))
