@@ -69,7 +69,7 @@ class _Trace:
         self.calls = 0
         self.strategies: list[str] = []
         self.warnings: list[str] = []
-        self.siblings_checked = False
+        self.sibling_dates: set[str] = set()  # birth dates whose family search listed all
         self.answered = 0  # Spine calls that got an answer
         self.unavailable = False
 
@@ -119,8 +119,8 @@ class _Trace:
                 *(self.spine.search(params, deadline=self.deadline) for _, params in planned),
                 return_exceptions=True,
             )
-            for (strategy, _), outcome in zip(planned, outcomes, strict=True):
-                self._take(strategy, outcome)
+            for (strategy, params), outcome in zip(planned, outcomes, strict=True):
+                self._take(strategy, params, outcome)
             if self.unavailable:
                 if not self.answered:
                     raise ServiceUnavailable("The Spine is unavailable")
@@ -129,7 +129,9 @@ class _Trace:
             if self._decided() or self.calls >= self.max_calls:
                 return
 
-    def _take(self, strategy: Strategy, outcome: SearchResult | BaseException) -> None:
+    def _take(
+        self, strategy: Strategy, params: SearchParams, outcome: SearchResult | BaseException
+    ) -> None:
         if isinstance(outcome, ServiceUnavailable):
             self.unavailable = True
             return
@@ -143,7 +145,7 @@ class _Trace:
         if outcome.too_many_matches:
             return
         if strategy.enumerates_siblings:
-            self.siblings_checked = True
+            self.sibling_dates.update(d.removeprefix("eq") for d in params.birthdate)
         for patient in outcome.matches:
             self._add(patient, strategy.name)
 
@@ -169,7 +171,7 @@ class _Trace:
 
     def _graded(self) -> list[GradedMatch]:
         candidates = [self._candidate(p, s) for p, s in self.found.values()]
-        return grade(candidates, siblings_checked=self.siblings_checked)
+        return grade(candidates, sibling_dates=frozenset(self.sibling_dates))
 
     def _decided(self) -> bool:
         """A certain top candidate agreeing on every field both records have, address included.

@@ -5,16 +5,20 @@ so it needs all of: the score over CERTAIN_MIN_BITS; the runner-up at least
 CERTAIN_GAP_BITS behind; given name, family name and birth date agreeing; no
 disagreeing gender or claimed NHS number; and — unless the given name agrees
 exactly — a completed search for siblings sharing the family name and birth date
-that found none (twins differ, often only, by given name). Every rule a candidate
-fails is kept as a reason, for the reconciliation queue and the benchmark.
+that found none at the child's address (twins differ, often only, by given name).
+Every rule a candidate fails is kept as a reason, for the reconciliation queue and
+the benchmark.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
-from app.trace.normalise import name_key
-from app.trace.scoring import Level, MatchScore
+from app.trace.normalise import name_key, parse_date
+from app.trace.scoring import Level, MatchScore, compare_postcode
 from app.trace.spine_models import SpinePatient
+from app.trace.strategies import earliest_child_birth_date
 
 # Thresholds in bits of log-likelihood ratio; how they were chosen: README, Trace.
 CERTAIN_MIN_BITS = 30.0
@@ -29,7 +33,8 @@ GIVEN_AGREES = frozenset(
 )
 GIVEN_DISTINGUISHES_TWINS = frozenset({Level.EXACT, Level.NICKNAME})
 FAMILY_AGREES = frozenset({Level.EXACT, Level.OTHER_NAME, Level.FUZZY, Level.SWAPPED})
-DATE_NEAR = frozenset({Level.SWAPPED, Level.PARTIAL})
+# Two records whose addresses share no postcode, house or street: not one household.
+ADDRESS_ELSEWHERE = frozenset({Level.PARTIAL, Level.FUZZY, Level.DISAGREE})
 
 
 class Grade(StrEnum):
@@ -67,7 +72,9 @@ def probability(total_bits: float) -> float:
     return float(1.0 / (1.0 + 2.0**-exponent))
 
 
-def _is_sibling_of(top: Candidate, other: Candidate) -> bool:
+def _may_be_twin_of(top: Candidate, other: Candidate) -> bool:
+    """Same family name and birth date, and not known to live elsewhere (a twin lives with
+    the child; a namesake born the same day at another address is left to the scores)."""
     a, b = top.patient.demographics, other.patient.demographics
     return (
         other.nhs_number != top.nhs_number
@@ -75,28 +82,48 @@ def _is_sibling_of(top: Candidate, other: Candidate) -> bool:
         and a.birth_date == b.birth_date
         and bool(name_key(a.family))
         and name_key(a.family) == name_key(b.family)
+        and compare_postcode(a, b).level not in ADDRESS_ELSEWHERE
     )
 
 
+def _child_aged(candidate: Candidate) -> bool:
+    born = parse_date(candidate.patient.demographics.birth_date)
+    return born is not None and born >= earliest_child_birth_date(date.today())
+
+
+def _date_ok(top: Candidate) -> bool:
+    level = top.score.level
+    names_exact = level("given") in GIVEN_DISTINGUISHES_TWINS and level("family") is Level.EXACT
+    at_address = level("postcode") is Level.EXACT
+    # A day/month swap keeps the year and the two numbers, and no sibling is born
+    # within the same year on the swapped date; with a name misspelt, or any other near
+    # date, it also needs the postcode. With no birth date, exact names at the postcode
+    # are the child or a namesake living there (the postcode search lists both), and
+    # never an adult: a father may share his son's name and address.
+    match level("birthDate"):
+        case Level.EXACT:
+            return True
+        case Level.SWAPPED:
+            return names_exact or at_address
+        case Level.PARTIAL:
+            return names_exact and at_address
+        case Level.MISSING:
+            return names_exact and at_address and _child_aged(top)
+    return False
+
+
 def certain_blockers(
-    top: Candidate, others: list[Candidate], *, siblings_checked: bool
+    top: Candidate, others: list[Candidate], *, sibling_dates: Collection[str]
 ) -> list[str]:
-    """Why `top` may not be certain; empty means it may."""
+    """Why `top` may not be certain; empty means it may. `sibling_dates`: the birth dates
+    on which a family + birth-date search listed everyone (so a twin would be among `others`)."""
     level = top.score.level
     reasons = []
     if level("given") not in GIVEN_AGREES:
         reasons.append(f"given-{level('given')}")
     if level("family") not in FAMILY_AGREES:
         reasons.append(f"family-{level('family')}")
-    names_exact = level("given") in GIVEN_DISTINGUISHES_TWINS and level("family") is Level.EXACT
-    # A day/month swap keeps the year and the two numbers, and no sibling is born
-    # within the same year on the swapped date; any other near date also needs the postcode.
-    date_ok = (
-        level("birthDate") is Level.EXACT
-        or (level("birthDate") is Level.SWAPPED and names_exact)
-        or (level("birthDate") in DATE_NEAR and names_exact and level("postcode") is Level.EXACT)
-    )
-    if not date_ok:
+    if not _date_ok(top):
         reasons.append(f"birth-date-{level('birthDate')}")
     if level("gender") is Level.DISAGREE:
         reasons.append("gender-disagree")
@@ -106,9 +133,9 @@ def certain_blockers(
         multiple_birth = top.patient.resource.get("multipleBirthInteger")
         if isinstance(multiple_birth, int) and 1 <= multiple_birth <= 7:
             reasons.append("multiple-birth")
-        elif any(_is_sibling_of(top, other) for other in others):
+        elif any(_may_be_twin_of(top, other) for other in others):
             reasons.append("sibling-same-birth-date")
-        elif not siblings_checked:
+        elif top.patient.demographics.birth_date not in sibling_dates:
             reasons.append("siblings-not-checked")
     if top.total < CERTAIN_MIN_BITS:
         reasons.append("score-below-certain")
@@ -118,7 +145,7 @@ def certain_blockers(
     return reasons
 
 
-def grade(candidates: list[Candidate], *, siblings_checked: bool) -> list[GradedMatch]:
+def grade(candidates: list[Candidate], *, sibling_dates: Collection[str]) -> list[GradedMatch]:
     """Grade and order candidates (best first); those below POSSIBLE_MIN_BITS are dropped."""
     ordered = sorted(candidates, key=lambda c: (-c.total, c.nhs_number))
     graded = []
@@ -126,7 +153,7 @@ def grade(candidates: list[Candidate], *, siblings_checked: bool) -> list[Graded
         if candidate.total < POSSIBLE_MIN_BITS:
             break
         others = ordered[:index] + ordered[index + 1 :]
-        blockers = certain_blockers(candidate, others, siblings_checked=siblings_checked)
+        blockers = certain_blockers(candidate, others, sibling_dates=sibling_dates)
         if index == 0 and not blockers:
             level = Grade.CERTAIN
         elif candidate.total >= PROBABLE_MIN_BITS:

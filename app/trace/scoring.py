@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.trace.demographics import Demographics
-from app.trace.names import are_nicknames, given_frequency, surname_frequency
+from app.trace.names import (
+    alternative_given_names,
+    are_nicknames,
+    given_frequency,
+    surname_frequency,
+)
 from app.trace.normalise import (
     jaro_winkler,
     name_key,
     name_parts,
+    one_edit_apart,
     parse_date,
     postcode_district,
     postcode_key,
@@ -61,10 +67,11 @@ NAME_FUZZY_HIGH = 3.5
 NAME_FUZZY_LOW = 1.5
 INITIAL_AGREE = 3.0
 POSTCODE_EXACT = 11.0
+HOUSE_AGREE = 3.0  # house and street as well as the postcode
 POSTCODE_OTHER = 7.0
 POSTCODE_SECTOR = 3.5
 POSTCODE_DISTRICT = 1.5
-POSTCODE_DISAGREE = -2.0
+POSTCODE_DISAGREE = -4.0
 ADDRESS_LINE_AGREE = 7.0  # without a postcode: "12 Acacia Avenue" recurs across towns
 TELECOM_AGREE = 9.0
 NHS_NUMBER_AGREE = 10.0
@@ -75,11 +82,23 @@ def frequency_weight(frequency: float) -> float:
     return min(MAX_NAME_BITS, math.log2(M_NAME / frequency))
 
 
+ONE_EDIT_MIN_LENGTH = 4  # "Ava"/"Eva", "Leo"/"Lea": one edit apart, yet different names
+
+
 def _fuzzy(a: str, b: str) -> Level | None:
     similarity = jaro_winkler(a, b)
     if similarity >= 0.92 or (similarity >= 0.85 and soundex(a) == soundex(b)):
         return Level.FUZZY
+    if max(len(a), len(b)) >= ONE_EDIT_MIN_LENGTH and one_edit_apart(a, b):
+        return Level.FUZZY
     return None
+
+
+def _misspelt_nickname(a: str, b: str) -> bool:
+    """One name a slip away from another form of the other ("Hrary" for Henry, via Harry)."""
+    return any(_fuzzy(a, n) for n in alternative_given_names(b)) or any(
+        _fuzzy(b, n) for n in alternative_given_names(a)
+    )
 
 
 def _fuzzy_weight(a: str, b: str) -> float:
@@ -123,6 +142,8 @@ def compare_given(a: Demographics, b: Demographics) -> FieldScore:
         return FieldScore(Level.OTHER_NAME, frequency_weight(GIVEN_OTHER_FREQUENCY))
     if _fuzzy(first_a, first_b):
         return FieldScore(Level.FUZZY, _fuzzy_weight(first_a, first_b))
+    if _misspelt_nickname(first_a, first_b):
+        return FieldScore(Level.FUZZY, NAME_FUZZY_LOW)
     return _given_disagree()
 
 
@@ -182,7 +203,9 @@ def compare_postcode(a: Demographics, b: Demographics) -> FieldScore:
     if not keys_a or not keys_b:
         return compare_address_line(a, b) or FieldScore(Level.MISSING, 0.0)
     if keys_a[0] == keys_b[0]:
-        return FieldScore(Level.EXACT, POSTCODE_EXACT)
+        # The house too: a postcode is some fifteen households.
+        house = compare_address_line(a, b) is not None
+        return FieldScore(Level.EXACT, POSTCODE_EXACT + (HOUSE_AGREE if house else 0.0))
     if set(keys_a) & set(keys_b):
         return FieldScore(Level.OTHER_NAME, POSTCODE_OTHER)
     # Same house and street under a different postcode: most often a mistyped postcode.

@@ -26,8 +26,8 @@ CHILD_YEARS = 19  # an LA traces children (and care leavers just past 18)
 class Strategy:
     name: str
     build: Callable[[Demographics], list[SearchParams]]
-    # Searches that enumerate everyone with the family name and birth date: after one,
-    # a twin of the best candidate would have been seen.
+    # Searches that list everyone with the family name and one birth date: after one,
+    # a twin of a candidate born that day would have been seen.
     enumerates_siblings: bool = False
 
 
@@ -100,11 +100,17 @@ def given_postcode(q: Demographics) -> list[SearchParams]:
 
 
 def day_month_swapped(q: Demographics) -> list[SearchParams]:
+    """Everyone with the family name born on the day/month swap (twins included)."""
     born, family = parse_date(q.birth_date), _family(q)
     swapped = swap_day_month(born) if born else None
     if swapped is None or not family:
         return []
-    return [SearchParams(family=family, birthdate=(f"eq{swapped.isoformat()}",), history=True)]
+    return [
+        SearchParams(
+            family=family, birthdate=(f"eq{swapped.isoformat()}",), history=True,
+            max_results=MAX_RESULTS,
+        )
+    ]  # fmt: skip
 
 
 def names_swapped(q: Demographics) -> list[SearchParams]:
@@ -138,25 +144,44 @@ def birthdate_range(q: Demographics) -> list[SearchParams]:
     ]  # fmt: skip
 
 
-def no_birth_date(q: Demographics) -> list[SearchParams]:
-    """No birth date (PDS needs one): family and given across the ages of a child."""
+def earliest_child_birth_date(today: date) -> date:
+    """The first birth date of someone still of an age an LA traces (29 Feb -> 1 Mar)."""
+    year = today.year - CHILD_YEARS
+    return today.replace(year=year) if (today.month, today.day) != (2, 29) else date(year, 3, 1)
+
+
+def _child_ages(q: Demographics) -> SearchParams | None:
     family, given = _family(q), _given(q)
     if parse_date(q.birth_date) is not None or not family or not given:
-        return []
+        return None
     today = date.today()
-    low = today.replace(year=today.year - CHILD_YEARS)
-    return [
-        SearchParams(
-            family=family, given=(given,), max_results=MAX_RESULTS, history=True,
-            birthdate=(f"ge{low.isoformat()}", f"le{today.isoformat()}"),
-        )
-    ]  # fmt: skip
+    return SearchParams(
+        family=family, given=(given,), max_results=MAX_RESULTS, history=True,
+        birthdate=(f"ge{earliest_child_birth_date(today).isoformat()}", f"le{today.isoformat()}"),
+    )  # fmt: skip
+
+
+def no_birth_date(q: Demographics) -> list[SearchParams]:
+    """No birth date (PDS needs one): family and given across the ages of a child."""
+    base = _child_ages(q)
+    return [base] if base else []
+
+
+def no_birth_date_postcode(q: Demographics) -> list[SearchParams]:
+    """The same at the postcode: a common name across 19 years is TOO_MANY_MATCHES, and
+    a child at the postcode must be seen with any namesake living there too."""
+    base, postcode = _child_ages(q), _postcode(q)
+    return [replace(base, postcode=postcode)] if base and postcode else []
 
 
 # Waves run in order, stopping once a candidate is certain on full agreement; the
 # searches of one wave run concurrently. The first wave settles most clean records.
 WAVES: tuple[tuple[Strategy, ...], ...] = (
-    (Strategy("exact", exact), Strategy("no-birth-date", no_birth_date)),
+    (
+        Strategy("exact", exact),
+        Strategy("no-birth-date", no_birth_date),
+        Strategy("no-birth-date-postcode", no_birth_date_postcode),
+    ),
     (
         Strategy("fuzzy", fuzzy),
         Strategy("family-birthdate", family_birthdate, enumerates_siblings=True),
@@ -166,7 +191,7 @@ WAVES: tuple[tuple[Strategy, ...], ...] = (
         Strategy("initial-postcode", initial_postcode),
         Strategy("given-postcode", given_postcode),
         Strategy("birthdate-range", birthdate_range),
-        Strategy("day-month-swapped", day_month_swapped),
+        Strategy("day-month-swapped", day_month_swapped, enumerates_siblings=True),
         Strategy("names-swapped", names_swapped),
     ),
 )

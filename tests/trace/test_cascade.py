@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from app.trace.cascade import MatchQuery, run_trace
@@ -13,8 +14,21 @@ from cci_common.identifiers.nhs_number import NHSNumber
 from tests.trace.builders import query, spine_patient
 
 
+def _born_within(birth_date: str | None, bounds: tuple[str, ...]) -> bool:
+    if birth_date is None:
+        return False
+    for bound in bounds:
+        op, day = bound[:2], bound[2:]
+        if (op == "eq" and birth_date != day) or (op == "ge" and birth_date < day):
+            return False
+        if op == "le" and birth_date > day:
+            return False
+    return True
+
+
 class MemorySpine:
-    """Exact family + birth date (+ first given when asked) over a list of patients."""
+    """Exact family + birth date or range (+ first given, postcode when asked) over a list
+    of patients; more matches than `_max-results` is TOO_MANY_MATCHES, as PDS answers."""
 
     def __init__(self, *patients: SpinePatient) -> None:
         self.patients = patients
@@ -22,14 +36,19 @@ class MemorySpine:
 
     async def search(self, params: SearchParams, **_: Any) -> SearchResult:
         self.searches.append(params)
-        born = params.birthdate[0].removeprefix("eq") if params.birthdate else None
         found = [
             p
             for p in self.patients
             if name_key(p.demographics.family) == name_key(params.family)
-            and p.demographics.birth_date == born
+            and _born_within(p.demographics.birth_date, params.birthdate)
             and (not params.given or name_key(p.demographics.given[0]) == name_key(params.given[0]))
+            and (
+                not params.postcode
+                or params.postcode in {pc.replace(" ", "") for pc in p.demographics.postcodes}
+            )
         ]
+        if params.max_results is not None and len(found) > params.max_results:
+            return SearchResult(too_many_matches=True)
         return SearchResult(tuple(found))
 
     async def retrieve(self, number: str, **_: Any) -> RetrieveResult:
@@ -88,3 +107,39 @@ async def test_spine_calls_are_bounded() -> None:
     assert result.spine_calls <= 4
     assert len(spine.searches) <= 4
     assert result.matches == []
+
+
+def _years_ago(years: int, month: int = 6) -> str:
+    return date(date.today().year - years, month, 1).isoformat()
+
+
+async def test_missing_birth_date_is_traced_at_the_postcode() -> None:
+    # Too many children share the name nationally; one lives at the LA's postcode.
+    namesakes = [
+        spine_patient(f"90000{i:05d}", birth_date=_years_ago(1 + i % 15), postcode="M1 1AA")
+        for i in range(60)
+    ]
+    child = spine_patient("9000000009", birth_date=_years_ago(7))
+    spine = MemorySpine(child, *namesakes)
+    result = await trace(spine, birth_date=None)
+    assert "no-birth-date-postcode" in result.strategies
+    assert result.grade is Grade.CERTAIN
+    assert result.matches[0].candidate.nhs_number == "9000000009"
+
+
+async def test_missing_birth_date_with_a_namesake_at_the_postcode_is_not_certain() -> None:
+    child = spine_patient("9000000009", birth_date=_years_ago(7))
+    cousin = spine_patient("9000000017", birth_date=_years_ago(9))
+    result = await trace(MemorySpine(child, cousin), birth_date=None)
+    assert result.grade is not Grade.CERTAIN
+    assert {m.candidate.nhs_number for m in result.matches} == {"9000000009", "9000000017"}
+
+
+async def test_swapped_birth_date_and_misspelt_given_lists_the_true_day() -> None:
+    # The LA wrote 4 March for a child born 3 April, and misspelt the given name.
+    child = spine_patient("9000000009", birth_date="2015-04-03")
+    alone = await trace(MemorySpine(child), given="Olivr", birth_date="2015-03-04")
+    assert alone.grade is Grade.CERTAIN
+    twin = spine_patient("9000000017", given="Jack", birth_date="2015-04-03")
+    with_twin = await trace(MemorySpine(child, twin), given="Olivr", birth_date="2015-03-04")
+    assert with_twin.grade is not Grade.CERTAIN
