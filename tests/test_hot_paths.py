@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -23,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit.models import AuditEventRow
-from app.audit.service import AuditAction, record, session_info, verify_chain
+from app.audit.service import AuditAction, record, recording, session_info, verify_chain
 from app.audit.writer import AuditWriter
 from app.auth import clients
 from app.auth import state as auth_state
@@ -246,3 +247,29 @@ async def test_a_verified_token_of_a_suspended_client_is_refused_after_the_statu
     later = SimpleNamespace(monotonic=lambda: time.monotonic() + ttl)
     monkeypatch.setattr(auth_state, "time", later)
     assert (await client.get(search, headers=headers)).status_code == 403
+
+
+async def test_a_row_recorded_meanwhile_is_durable_when_the_block_ends(
+    engine: AsyncEngine, audit_writer: AuditWriter
+) -> None:
+    sessions = create_sessionmaker(engine, info=session_info(audit_writer))
+    async with sessions() as session:
+        async with recording(session, PRINCIPAL, action=AuditAction.READ, resource_type="Patient"):
+            pass
+        # Not committed yet, yet already durable: another connection sees it.
+        async with sessions() as other:
+            assert (await other.scalars(select(AuditEventRow.action))).all() == ["read"]
+        await session.commit()
+
+
+async def test_a_failed_write_meanwhile_fails_the_block(
+    engine: AsyncEngine, audit_writer: AuditWriter
+) -> None:
+    sessions = create_sessionmaker(engine, info=session_info(audit_writer))
+    await audit_writer.close()  # every append now fails
+    async with sessions() as session:
+        with pytest.raises(asyncpg.InterfaceError):
+            async with recording(
+                session, PRINCIPAL, action=AuditAction.READ, resource_type="Patient"
+            ):
+                pass

@@ -19,6 +19,9 @@ on a short transaction of its own. `authenticate` already records refused
 authorisations (missing scope, suspended client, missing end-user context).
 """
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -130,6 +133,45 @@ async def record(
         client_id=client_id,
     )
     queue(session, content)
+
+
+@asynccontextmanager
+async def recording(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    action: AuditAction,
+    resource_type: str,
+    resource_id: str | None = None,
+    owner_ods: str | None = None,
+    detail: str | None = None,
+) -> AsyncIterator[None]:
+    """Audit an access that writes nothing else (a read from the Spine) while the block
+    prepares the response: the row is written on its own transaction meanwhile, and
+    leaving the block waits until it is durable (raising if it failed), so nothing the
+    block made may leave before its audit row. In a session with a transaction of its
+    own, the row is queued as `record` does."""
+    content = audit_row(
+        principal,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        owner_ods=owner_ods,
+        detail=detail,
+    )
+    writer: AuditWriter | None = session.sync_session.info.get(_WRITER)
+    if writer is None or session.in_transaction():
+        queue(session, content)
+        yield
+        return
+    written = asyncio.ensure_future(writer.append([content]))
+    try:
+        # One turn of the event loop sends the statement; the block's work then runs
+        # while the database executes and syncs it.
+        await asyncio.sleep(0)
+        yield
+    finally:
+        await written
 
 
 def queue(session: AsyncSession, content: Content) -> None:

@@ -7,6 +7,7 @@ from fastapi import Body, Path, Request, Response
 from app.auth.dependencies import PatientReader
 from app.db import SessionDep
 from app.fhir.errors import InvalidResourceId
+from app.fhir.responses import FHIRResponse
 from app.fhir.routing import fhir_interaction, fhir_operation, fhir_router, search_param
 from app.fhir.schemas import error_responses
 from app.trace import service
@@ -54,15 +55,15 @@ async def read_patient(
     principal: PatientReader,
     session: SessionDep,
     spine: SpineClientDep,
-    response: Response,
-) -> PatientCareView | PatientIdentity:
+) -> FHIRResponse:
     """Retrieve a child's demographics from the Spine, disclosed per the caller's role."""
     if not nhs_number.isdigit():
         raise InvalidResourceId(expression=["Patient.id"])
     read = await service.read_patient(session, spine, principal, nhs_number)
-    if read.superseded_from:
-        response.headers[SUPERSEDED_HEADER] = read.superseded_from
-    return read.patient
+    headers = {SUPERSEDED_HEADER: read.superseded_from} if read.superseded_from else None
+    # Rendered by the service while the audit row was written; the response model above
+    # documents it.
+    return FHIRResponse(read.body, headers=headers)
 
 
 @router.get(

@@ -8,10 +8,11 @@ A `$match` without one certain answer also goes to the reconciliation queue.
 import dataclasses
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit.service import AuditAction, record, record_refusal
+from app.audit.service import AuditAction, record, record_refusal, recording
 from app.auth.principal import Principal
 from app.fhir.errors import InvalidResourceId, NotFound
 from app.settings import Settings
@@ -30,6 +31,7 @@ from cci_common.identifiers import nhs_number
 @dataclass(frozen=True)
 class PatientRead:
     patient: DisclosedPatient
+    body: dict[str, Any]  # `patient` rendered, ready to send
     superseded_from: str | None = None
 
 
@@ -60,18 +62,18 @@ async def read_patient(
         if result.status is RetrieveStatus.INVALIDATED:
             raise InvalidatedResource()
         raise NotFound()
-    await record(
+    # The audit row is written while the disclosed view is built and rendered.
+    async with recording(
         session,
         principal,
         action=AuditAction.READ,
         resource_type="Patient",
         resource_id=result.patient.nhs_number,
         detail="retrieve (superseded number)" if result.superseded else "retrieve",
-    )
-    return PatientRead(
-        disclose(result.patient, principal.role),
-        superseded_from=requested if result.superseded else None,
-    )
+    ):
+        patient = disclose(result.patient, principal.role)
+        body = patient.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return PatientRead(patient, body, superseded_from=requested if result.superseded else None)
 
 
 async def search_patients(
