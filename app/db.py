@@ -46,12 +46,14 @@ def create_sessionmaker(
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
-async def autocommit_unless_begun(session: AsyncSession) -> None:
+async def autocommit_unless_begun(session: AsyncSession) -> bool:
     """Run each of this session's statements as its own transaction: no BEGIN and COMMIT
     round trips. Only for work whose every write is one statement (reads that record
-    themselves); a session already in a transaction stays in it."""
-    if not session.in_transaction():
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    themselves); a session already in a transaction stays in it (returns False)."""
+    if session.in_transaction():
+        return False
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    CTE,
     ColumnElement,
     Date,
     DateTime,
@@ -165,34 +166,49 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _insert_flag_statement() -> Select[uuid.UUID | None, int | None]:
-    """A new plan and its audit row in one statement; a plan already under the same case
-    reference (a concurrent create) makes it insert and audit nothing."""
+def _flag_insert() -> CTE:
     table = _table(Flag)
-    inserted = (
+    return (
         pg_insert(table)
         .values({column.name: bindparam(column.name, type_=column.type) for column in table.c})
         .on_conflict_do_nothing(index_elements=["owner_ods", "case_reference"])
         .returning(table.c.id)
         .cte("flag_inserted")
     )
+
+
+_FlagInserts = tuple[Select[uuid.UUID | None], Select[uuid.UUID | None, int | None]]
+
+
+def _insert_flag_statements() -> _FlagInserts:
+    """A new plan alone, and a new plan with its audit row riding in the same statement;
+    a plan already under the same case reference (a concurrent create) makes either
+    insert, and audit, nothing."""
+    inserted = _flag_insert()
+    alone = select(select(inserted.c.id).scalar_subquery()).add_cte(inserted)
     audit = audit_repository.riding_append(
         after=("flag_inserted",), only_if="EXISTS (SELECT FROM flag_inserted)"
     )
-    return select(
+    audited = select(
         select(inserted.c.id).scalar_subquery(), select(audit[-1].c.last_seq).scalar_subquery()
     ).add_cte(inserted, *audit)
+    return alone, audited
 
 
-_INSERT_FLAG = _insert_flag_statement()
+_INSERT_FLAG, _INSERT_FLAG_AUDITED = _insert_flag_statements()
 
 
-async def insert_flag(session: AsyncSession, flag: Flag, audit: Content) -> bool:
-    """Insert `flag` (transient, every column set) with its audit row, in one statement;
-    False when its case reference was taken meanwhile (then nothing was written)."""
+async def insert_flag(session: AsyncSession, flag: Flag, audit: Content | None = None) -> bool:
+    """Insert `flag` (transient, every column set), with `audit` riding on the same
+    statement if given; False when its case reference was taken meanwhile (then nothing
+    was written). In a transaction of many writes pass no `audit` and queue the row:
+    each riding append moves the chain head, and one transaction moving it thousands of
+    times makes every later head lookup walk all those row versions."""
     values = {column.name: getattr(flag, column.key) for column in _table(Flag).c}
+    if audit is None:
+        return (await session.execute(_INSERT_FLAG, values)).scalar_one() is not None
     values |= audit_repository.riding_params(audit)
-    flag_id, _ = (await session.execute(_INSERT_FLAG, values)).one()
+    flag_id, _ = (await session.execute(_INSERT_FLAG_AUDITED, values)).one()
     return flag_id is not None
 
 

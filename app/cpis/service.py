@@ -125,7 +125,7 @@ async def create(
     values = _plan_values(data)
     # A create is one statement (plan + audit row), so outside a caller's transaction it
     # needs none of its own.
-    await autocommit_unless_begun(session)
+    alone = await autocommit_unless_begun(session)
     existing = await repository.get_by_case_reference(
         session, principal.ods_code, data.case_reference
     )
@@ -147,7 +147,7 @@ async def create(
         **values,
     )
     audit = _audit_row(principal, flag, AuditAction.CREATE)
-    if not await repository.insert_flag(session, flag, audit):
+    if not await repository.insert_flag(session, flag, audit if alone else None):
         # Another request created a plan under this case reference meanwhile.
         raced = await repository.get_by_case_reference(
             session, principal.ods_code, data.case_reference
@@ -155,6 +155,8 @@ async def create(
         if raced is None:  # created and then gone: cannot happen, plans are never deleted
             raise RuntimeError("a plan's case reference was taken by no plan")
         return _resubmitted(raced, values, data)
+    if not alone:
+        queue(session, audit)  # appended when the caller's transaction commits
     return WriteResult(flag, created=True, changed=True)
 
 
