@@ -19,9 +19,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from joserfc import jwt
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.audit.models import AuditEventRow
 from app.audit.service import AuditAction, record, recording, session_info, verify_chain
@@ -273,3 +273,32 @@ async def test_a_failed_write_meanwhile_fails_the_block(
                 session, PRINCIPAL, action=AuditAction.READ, resource_type="Patient"
             ):
                 pass
+
+
+async def test_savepoint_rows_wait_for_the_outer_commit_and_vanish_with_a_rollback(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_sessionmaker(engine)
+
+    async def queued_in_savepoint(session: AsyncSession, detail: str, *, undo: bool) -> None:
+        async with session.begin_nested():
+            await record(
+                session, PRINCIPAL, action=AuditAction.READ, resource_type="Flag", detail=detail
+            )
+            if undo:
+                raise RuntimeError(f"undo {detail}")
+
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))
+        await record(session, PRINCIPAL, action=AuditAction.READ, resource_type="Flag", detail="a")
+        with pytest.raises(RuntimeError):
+            await queued_in_savepoint(session, "b", undo=True)
+        await queued_in_savepoint(session, "c", undo=False)
+        # Released, yet nothing appended: the rows wait for the one append at commit.
+        assert await session.scalar(select(func.count()).select_from(AuditEventRow)) == 0
+        await session.commit()
+    async with sessions() as session:
+        details = (await session.scalars(select(AuditEventRow.detail))).all()
+        checked, broken = await verify_chain(session)
+    assert list(details) == ["a", "c"]
+    assert (checked, broken) == (2, None)

@@ -40,6 +40,7 @@ from app.auth.principal import Principal
 _PENDING = "cci.audit.pending"
 _BEGUN = "cci.audit.database-begun"
 _WRITER = "cci.audit.writer"
+_SAVEPOINTS = "cci.audit.savepoints"  # open savepoint -> rows queued before it began
 
 
 def session_info(writer: AuditWriter) -> dict[str, Any]:
@@ -229,6 +230,11 @@ async def verify_chain(session: AsyncSession) -> tuple[int, BrokenLink | None]:
 
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint's release: its rows wait for the outermost commit, appended there in
+        # one statement with the rest (a head moved per savepoint leaves a chain of row
+        # versions that every later head lookup in the transaction walks).
+        return
     pending: list[Content] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -259,9 +265,23 @@ def _note_begun(session: Session, transaction: SessionTransaction, connection: C
 def _forget_begun(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_BEGUN, None)
+        session.info.pop(_SAVEPOINTS, None)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        queued = len(session.info.get(_PENDING, ()))
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = queued
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(_PENDING, None)
+        session.info.pop(_SAVEPOINTS, None)
+        return
+    # Rows queued since the savepoint began were about work that has just been undone.
+    queued = session.info.get(_SAVEPOINTS, {}).pop(previous_transaction, None)
+    if queued is not None:
+        del session.info.get(_PENDING, [])[queued:]
