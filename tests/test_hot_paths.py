@@ -49,6 +49,7 @@ from app.cpis.models import (
 )
 from app.cpis.profile import FlagStatus, PlanType
 from app.cpis.reads import search_flags
+from app.cpis.repository import get_owned
 from app.db import create_sessionmaker
 from app.settings import Settings
 from tests.fixtures.auth import RegisterClient, end_user_headers, fetch_token
@@ -302,3 +303,28 @@ async def test_savepoint_rows_wait_for_the_outer_commit_and_vanish_with_a_rollba
         checked, broken = await verify_chain(session)
     assert list(details) == ["a", "c"]
     assert (checked, broken) == (2, None)
+
+
+async def test_an_unscheduled_read_is_not_held_up_by_an_update_in_progress(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_sessionmaker(engine)
+    plan = _plan(LA_ONE, "A")
+    async with sessions() as session:
+        session.add(plan)
+        await session.commit()
+    reader = replace(PRINCIPAL, ods_code=OdsCode(READER), role=AgencyRole.HEALTH_UNSCHEDULED)
+    async with sessions() as updating:
+        # An LA's update holds its plan, e.g. while it waits for the Spine's verification.
+        assert await get_owned(updating, plan.id, LA_ONE, for_update=True) is not None
+        async with sessions() as reading:
+            read = search_flags(
+                reading, reader, CHILD, declared_unscheduled=None, include_access=False,
+                settings=Settings(), now=datetime.now(UTC),
+            )  # fmt: skip
+            found = await asyncio.wait_for(read, timeout=3)
+            await reading.commit()
+        await updating.rollback()
+    assert [flag.id for flag in found.flags] == [plan.id]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(AccessEvent)) == 1

@@ -112,8 +112,11 @@ _OWNED = select(Flag).where(Flag.id == bindparam("id"), Flag.owner_ods == _ODS)
 _BY_CASE_REFERENCE = select(Flag).where(
     Flag.owner_ods == _ODS, Flag.case_reference == bindparam("case_reference")
 )
-_OWNED_LOCKED = _OWNED.with_for_update()
-_BY_CASE_REFERENCE_LOCKED = _BY_CASE_REFERENCE.with_for_update()
+# FOR NO KEY UPDATE: writes never change a plan's id, and this lock, unlike FOR UPDATE,
+# lets a read's access events (whose foreign key takes FOR KEY SHARE on the plan) go on
+# while an LA's update of that plan waits for the Spine.
+_OWNED_LOCKED = _OWNED.with_for_update(key_share=True)
+_BY_CASE_REFERENCE_LOCKED = _BY_CASE_REFERENCE.with_for_update(key_share=True)
 
 
 async def get_owned(
@@ -353,7 +356,7 @@ async def flags_to_recheck(
     if after is not None:
         query = query.where(Flag.id > after)
     if for_update:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, key_share=True)
     return (await session.scalars(query)).all()
 
 
@@ -366,7 +369,7 @@ async def reaching_eighteen(session: AsyncSession, today: date) -> Sequence[Flag
             Flag.adult_on.is_not(None),
             Flag.adult_on <= today,
         )
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     return (await session.scalars(query)).all()
 
@@ -378,7 +381,7 @@ async def owned_subscription(
         Subscription.id == subscription_id, Subscription.owner_ods == owner_ods
     )
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)  # deliveries' keys may still share it
     return (await session.scalars(query)).one_or_none()
 
 
