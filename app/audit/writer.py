@@ -42,6 +42,15 @@ _STATEMENTS: dict[TextClause, _Compiled] = {
 }
 
 
+def asyncpg_dsn(database_url: str) -> str:
+    """asyncpg's own DSN for a SQLAlchemy PostgreSQL URL."""
+    dsn = make_url(database_url).set(drivername="postgresql")
+    if "ssl" in dsn.query:
+        # SQLAlchemy's asyncpg dialect takes `ssl=`; asyncpg's DSN says `sslmode=`.
+        dsn = dsn.update_query_dict({"sslmode": dsn.query["ssl"]}).difference_update_query(["ssl"])
+    return dsn.render_as_string(hide_password=False)
+
+
 class AuditWriter:
     def __init__(self, pool: "asyncpg.Pool[asyncpg.Record]") -> None:
         self._pool = pool
@@ -49,9 +58,8 @@ class AuditWriter:
     @classmethod
     async def open(cls, database_url: str, *, size: int) -> "AuditWriter":
         """A pool on `database_url` (any SQLAlchemy form of a PostgreSQL URL)."""
-        dsn = make_url(database_url).set(drivername="postgresql")
         pool = await asyncpg.create_pool(
-            dsn.render_as_string(hide_password=False),
+            asyncpg_dsn(database_url),
             min_size=1,
             max_size=size,
             reset=_nothing_to_reset,
