@@ -1,5 +1,7 @@
 """LA writes: create, update with If-Match, conditional update by case reference, end,
-entered-in-error. Services flush, never commit: the flag and its audit row land together.
+entered-in-error. Services never commit, and a flag always lands with its audit row: a
+create outside a caller's transaction is one statement carrying both (no transaction
+held while the Spine verifies); everything else commits with the request.
 
 Rules:
 - only social care writes, and only its own flags (author = the caller's ODS code);
