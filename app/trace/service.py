@@ -1,4 +1,6 @@
-"""Trace rules: retrieve, search and `$match`, each audited in the request transaction.
+"""Trace rules: retrieve, search and `$match`, each audited before its answer leaves
+(a retrieve's row is written while its response renders; the others' rows commit with
+the request).
 
 Every NHS number a caller is shown gets an audit row (who, organisation, purpose,
 number, grade), so "who saw this child" can be answered from the audit table.
