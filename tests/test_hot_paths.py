@@ -23,8 +23,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.audit.chain import Content
 from app.audit.models import AuditEventRow
-from app.audit.service import AuditAction, record, recording, session_info, verify_chain
+from app.audit.service import (
+    AuditAction,
+    audit_row,
+    record,
+    recording,
+    session_info,
+    verify_chain,
+)
 from app.audit.writer import AuditWriter
 from app.auth import clients
 from app.auth import state as auth_state
@@ -250,12 +258,16 @@ async def test_a_verified_token_of_a_suspended_client_is_refused_after_the_statu
     assert (await client.get(search, headers=headers)).status_code == 403
 
 
+def _patient_read() -> Content:
+    return audit_row(PRINCIPAL, action=AuditAction.READ, resource_type="Patient")
+
+
 async def test_a_row_recorded_meanwhile_is_durable_when_the_block_ends(
     engine: AsyncEngine, audit_writer: AuditWriter
 ) -> None:
     sessions = create_sessionmaker(engine, info=session_info(audit_writer))
     async with sessions() as session:
-        async with recording(session, PRINCIPAL, action=AuditAction.READ, resource_type="Patient"):
+        async with recording(session, _patient_read()):
             pass
         # Not committed yet, yet already durable: another connection sees it.
         async with sessions() as other:
@@ -270,9 +282,7 @@ async def test_a_failed_write_meanwhile_fails_the_block(
     await audit_writer.close()  # every append now fails
     async with sessions() as session:
         with pytest.raises(asyncpg.InterfaceError):
-            async with recording(
-                session, PRINCIPAL, action=AuditAction.READ, resource_type="Patient"
-            ):
+            async with recording(session, _patient_read()):
                 pass
 
 

@@ -81,8 +81,9 @@ def audit_row(
     detail: str | None = None,
     client_id: str | None = None,
 ) -> Content:
-    """The content of one audit row; `record` queues it, a statement that carries its own
-    audit row (`repository.riding_append`) takes it directly."""
+    """The content of one audit row; `record` queues it, `recording` writes it while a
+    response renders, a statement that carries its own audit row
+    (`repository.riding_append`) takes it directly."""
     user = principal.end_user if principal else None
     purpose = principal.purpose if principal else None
     return {
@@ -137,29 +138,12 @@ async def record(
 
 
 @asynccontextmanager
-async def recording(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    action: AuditAction,
-    resource_type: str,
-    resource_id: str | None = None,
-    owner_ods: str | None = None,
-    detail: str | None = None,
-) -> AsyncIterator[None]:
+async def recording(session: AsyncSession, content: Content) -> AsyncIterator[None]:
     """Audit an access that writes nothing else (a read from the Spine) while the block
-    prepares the response: the row is written on its own transaction meanwhile, and
-    leaving the block waits until it is durable (raising if it failed), so nothing the
-    block made may leave before its audit row. In a session with a transaction of its
-    own, the row is queued as `record` does."""
-    content = audit_row(
-        principal,
-        action=action,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        owner_ods=owner_ods,
-        detail=detail,
-    )
+    prepares the response: the row (`audit_row`) is written on its own transaction
+    meanwhile, and leaving the block waits until it is durable (raising if it failed),
+    so nothing the block made may leave before its audit row. In a session with a
+    transaction of its own, the row is queued as `record` does."""
     writer: AuditWriter | None = session.sync_session.info.get(_WRITER)
     if writer is None or session.in_transaction():
         queue(session, content)

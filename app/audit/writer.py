@@ -29,11 +29,9 @@ class _Compiled:
         compiled = statement.compile(dialect=asyncpg_dialect())  # type: ignore[no-untyped-call]
         self.sql: str = compiled.string
         self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
-        self._bound: dict[str, Any] = dict(compiled.params)
 
-    def args(self, params: dict[str, Any] | None = None) -> list[Any]:
-        given = self._bound | (params or {})
-        return [given[name] for name in self._order]
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        return [params[name] for name in self._order]
 
 
 _STATEMENTS: dict[TextClause, _Compiled] = {

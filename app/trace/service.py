@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit.service import AuditAction, record, record_refusal, recording
+from app.audit.service import AuditAction, audit_row, record, record_refusal, recording
 from app.auth.principal import Principal
 from app.fhir.errors import InvalidResourceId, NotFound
 from app.settings import Settings
@@ -65,14 +65,14 @@ async def read_patient(
             raise InvalidatedResource()
         raise NotFound()
     # The audit row is written while the disclosed view is built and rendered.
-    async with recording(
-        session,
+    audit = audit_row(
         principal,
         action=AuditAction.READ,
         resource_type="Patient",
         resource_id=result.patient.nhs_number,
         detail="retrieve (superseded number)" if result.superseded else "retrieve",
-    ):
+    )
+    async with recording(session, audit):
         patient = disclose(result.patient, principal.role)
         body = patient.model_dump(mode="json", by_alias=True, exclude_none=True)
     return PatientRead(patient, body, superseded_from=requested if result.superseded else None)
