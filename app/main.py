@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
         app.state.engine = engine
-        audit_writer = await AuditWriter.open(database_url, size=settings.db_audit_pool_size)
+        audit_writer = await AuditWriter.open(database_url)
         app.state.sessionmaker = create_sessionmaker(engine, info=session_info(audit_writer))
         spine_client = SpineClient.from_settings(settings)
         app.state.spine_client = spine_client

@@ -38,11 +38,6 @@ class Settings(BaseSettings):
     log_json: bool = False
     db_pool_size: int = 10
     db_max_overflow: int = 10
-    db_audit_pool_size: int = Field(
-        default=4,
-        description="Connections for audit rows written on their own; appends queue on the "
-        "chain-head lock, so more rarely help",
-    )
     spine_base_url: str = "http://127.0.0.1:9000/personal-demographics/FHIR/R4"
     spine_access_token: SecretStr | None = Field(
         default=None, description="Static bearer token for the Spine; unset sends none (mock)"

@@ -33,7 +33,7 @@ from app.audit.service import (
     session_info,
     verify_chain,
 )
-from app.audit.writer import AuditWriter
+from app.audit.writer import AuditWriter, asyncpg_dsn
 from app.auth import clients
 from app.auth import state as auth_state
 from app.auth.models import ClientStatus
@@ -74,7 +74,7 @@ PRINCIPAL = Principal(
 
 @pytest.fixture
 async def audit_writer(engine: AsyncEngine) -> AsyncIterator[AuditWriter]:
-    writer = await AuditWriter.open(engine.url.render_as_string(hide_password=False), size=4)
+    writer = await AuditWriter.open(engine.url.render_as_string(hide_password=False))
     yield writer
     await writer.close()
 
@@ -275,13 +275,12 @@ async def test_a_row_recorded_meanwhile_is_durable_when_the_block_ends(
         await session.commit()
 
 
-async def test_a_failed_write_meanwhile_fails_the_block(
-    engine: AsyncEngine, audit_writer: AuditWriter
-) -> None:
-    sessions = create_sessionmaker(engine, info=session_info(audit_writer))
-    await audit_writer.close()  # every append now fails
+async def test_a_failed_write_meanwhile_fails_the_block(engine: AsyncEngine) -> None:
+    missing = engine.url.set(database="cci_no_such_database")
+    failing = AuditWriter(asyncpg_dsn(missing.render_as_string(hide_password=False)))
+    sessions = create_sessionmaker(engine, info=session_info(failing))
     async with sessions() as session:
-        with pytest.raises(asyncpg.InterfaceError):
+        with pytest.raises(asyncpg.InvalidCatalogNameError):
             async with recording(session, _patient_read()):
                 pass
 

@@ -70,6 +70,12 @@ class AuditOutcome(StrEnum):
     MAJOR_FAILURE = "12"
 
 
+# Fields that may carry what a caller sent (headers, search values).
+_FREE_TEXT = (
+    "end_user_id", "end_user_name", "end_user_role", "purpose_text", "resource_id", "detail",
+)  # fmt: skip
+
+
 def audit_row(
     principal: Principal | None,
     *,
@@ -86,7 +92,7 @@ def audit_row(
     (`repository.riding_append`) takes it directly."""
     user = principal.end_user if principal else None
     purpose = principal.purpose if principal else None
-    return {
+    content: Content = {
         "recorded": datetime.now(UTC),
         "request_id": principal.request_id if principal else None,
         "client_id": principal.client_id if principal else client_id,
@@ -105,6 +111,12 @@ def audit_row(
         "outcome": outcome.value,
         "detail": detail[:1000] if detail else None,
     }
+    for name in _FREE_TEXT:
+        value = content[name]
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL text cannot hold NUL; a refused row would fail the access with it.
+            content[name] = value.replace("\x00", "\ufffd")
+    return content
 
 
 async def record(

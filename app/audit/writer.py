@@ -1,15 +1,23 @@
-"""Audit rows with no transaction to share, appended straight on asyncpg.
+"""Audit rows with no transaction to share, appended straight on asyncpg, in groups.
 
 A request that reads a child's record from the Spine touches no table of ours,
 yet owes an audit row before its response leaves. Through the ORM that one
 statement pays a session connection checkout, isolation-level switching and
 result processing — more Python time than the statement itself. The writer
 sends the same chained append (`repository.append_statement`, one autocommitted
-statement) on a small asyncpg pool of its own. Rows that do share a transaction
-with the action they record still go through the session (`service`), so they
-land with it or not at all.
+statement) on one connection of its own. Rows that do share a transaction with
+the action they record still go through the session (`service`), so they land
+with it or not at all.
+
+One connection is enough: every append, from any connection, waits for the one
+chain-head row lock, so appends never run side by side anyway. Rows that arrive
+while an append is in flight wait and go together in the next statement: one
+round trip and one WAL flush for all of them (group commit). Each caller's
+`append` returns only once its own rows are committed.
 """
 
+import asyncio
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +28,9 @@ from sqlalchemy.engine import make_url
 
 from app.audit.chain import Content
 from app.audit.repository import APPEND_MANY, APPEND_ONE, append_statement
+
+# Rows per statement: bounds one statement's size when a burst queues behind a slow append.
+MAX_GROUP_ROWS = 500
 
 
 class _Compiled:
@@ -49,34 +60,109 @@ def asyncpg_dsn(database_url: str) -> str:
     return dsn.render_as_string(hide_password=False)
 
 
+class WriterClosed(RuntimeError):
+    """The writer was closed (the application is shutting down)."""
+
+
+_Waiting = tuple[Sequence[Content], "asyncio.Future[None]"]
+
+
 class AuditWriter:
-    def __init__(self, pool: "asyncpg.Pool[asyncpg.Record]") -> None:
-        self._pool = pool
+    def __init__(self, dsn: str, connection: asyncpg.Connection | None = None) -> None:
+        self._dsn = dsn
+        self._connection = connection
+        self._waiting: deque[_Waiting] = deque()
+        self._flusher: asyncio.Task[None] | None = None
+        self._closed = False
 
     @classmethod
-    async def open(cls, database_url: str, *, size: int) -> "AuditWriter":
-        """A pool on `database_url` (any SQLAlchemy form of a PostgreSQL URL)."""
-        pool = await asyncpg.create_pool(
-            asyncpg_dsn(database_url),
-            min_size=1,
-            max_size=size,
-            reset=_nothing_to_reset,
-        )
-        return cls(pool)
+    async def open(cls, database_url: str) -> "AuditWriter":
+        """A writer on `database_url` (any SQLAlchemy form of a PostgreSQL URL), connected
+        now so that a wrong URL fails at start-up rather than on the first read."""
+        dsn = asyncpg_dsn(database_url)
+        return cls(dsn, await asyncpg.connect(dsn))
 
     async def append(self, contents: Sequence[Content]) -> None:
-        """Chain and insert `contents` as a transaction of their own (one statement)."""
-        statement, params = append_statement(contents)
+        """Chain and insert `contents`, committed before this returns. A caller cancelled
+        meanwhile does not cancel the write: the access it records may already be out."""
+        if self._closed:
+            raise WriterClosed("the audit writer is closed")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((contents, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                group, rows = _take_group(self._waiting)
+                try:
+                    await self._send(rows)
+                except Exception as exc:
+                    if len(group) == 1:
+                        _settle(group, exc)
+                    else:
+                        # Each caller on its own, so one caller's bad row fails only that caller.
+                        for one in group:
+                            await self._send_settling([one])
+                else:
+                    _settle(group, None)
+        finally:
+            self._flusher = None
+
+    async def _send_settling(self, group: list[_Waiting]) -> None:
+        try:
+            await self._send([row for contents, _ in group for row in contents])
+        except Exception as exc:
+            _settle(group, exc)
+        else:
+            _settle(group, None)
+
+    async def _send(self, rows: Sequence[Content]) -> None:
+        statement, params = append_statement(rows)
         compiled = _STATEMENTS[statement]
         args = compiled.args(params)
-        async with self._pool.acquire() as connection:
-            await connection.fetchval(compiled.sql, *args)
+        try:
+            await (await self._connected()).fetchval(compiled.sql, *args)
+        except Exception:
+            if self._connection is not None and not self._connection.is_closed():
+                raise  # the database refused the statement: nothing to retry
+            # The connection was lost (server restart, network): once more on a new one.
+            # Had the lost statement committed, its rows are now recorded twice, which a
+            # reader of the trail can see (same request id); never recording them is worse.
+            await (await self._connected()).fetchval(compiled.sql, *args)
+
+    async def _connected(self) -> asyncpg.Connection:
+        if self._connection is None or self._connection.is_closed():
+            self._connection = await asyncpg.connect(self._dsn)
+        return self._connection
 
     async def close(self) -> None:
-        await self._pool.close()
+        """Finish the appends already asked for, then close the connection."""
+        self._closed = True
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
+        if self._connection is not None:
+            await self._connection.close()
 
 
-async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
-    """Skip asyncpg's reset round trip on release (unlock advisory locks, CLOSE ALL,
-    UNLISTEN, RESET ALL): the writer's connections only ever run the append, which
-    leaves none of those behind."""
+def _take_group(waiting: deque[_Waiting]) -> tuple[list[_Waiting], list[Content]]:
+    """The callers at the front of `waiting` whose rows fit one statement (at least one)."""
+    group: list[_Waiting] = []
+    rows: list[Content] = []
+    while waiting and (not group or len(rows) + len(waiting[0][0]) <= MAX_GROUP_ROWS):
+        entry = waiting.popleft()
+        group.append(entry)
+        rows.extend(entry[0])
+    return group, rows
+
+
+def _settle(group: list[_Waiting], error: Exception | None) -> None:
+    for _, done in group:
+        if done.done():  # the caller was cancelled; the rows were still written (or not)
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
