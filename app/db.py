@@ -8,14 +8,18 @@ together or not at all.
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
+from sqlalchemy import ClauseElement, event
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from cci_common.database import conventional_metadata
 
@@ -46,6 +50,39 @@ def create_sessionmaker(
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
+class DriverStatement:
+    """A statement compiled once to asyncpg's `$n` form, to run on the asyncpg connection
+    itself (`driver_connection`). For the few hot statements whose ORM execution (cache-key
+    walk of a large statement, bind and result processing) costs more CPU than the
+    database's work; JSON parameters are passed already serialised, as str."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = statement.compile(dialect=asyncpg_dialect())  # type: ignore[no-untyped-call]
+        if not isinstance(compiled, SQLCompiler):
+            raise TypeError(f"not a SQL statement: {statement!r}")
+        self.sql: str = compiled.string
+        self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
+        self._fixed: dict[str, Any] = dict(compiled.params)  # literals SQLAlchemy binds
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        return [params[name] if name in params else self._fixed[name] for name in self._order]
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the session's, inside the session's transaction."""
+    connection = await session.connection()
+    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
+    if not adapted.autocommit and adapted._transaction is None:
+        # SQLAlchemy sends BEGIN with the first statement it runs; none has run yet.
+        await adapted._start_transaction()
+    driver: asyncpg.Connection = adapted.driver_connection
+    return driver
+
+
+_AUTOCOMMIT = "cci.db.autocommit"
+_COMMIT_NEEDED = "cci.db.commit-needed"
+
+
 async def autocommit_unless_begun(session: AsyncSession) -> bool:
     """Run each of this session's statements as its own transaction: no BEGIN and COMMIT
     round trips. Only for work whose every write is one statement (reads that record
@@ -53,7 +90,36 @@ async def autocommit_unless_begun(session: AsyncSession) -> bool:
     if session.in_transaction():
         return False
     await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session.info[_AUTOCOMMIT] = True
     return True
+
+
+def autocommits(session: AsyncSession | Session) -> bool:
+    """Whether each statement of the session's current connection commits on its own."""
+    return bool(session.info.get(_AUTOCOMMIT))
+
+
+def commit_needed(session: AsyncSession | Session) -> None:
+    """Make the request's commit run although nothing began a transaction (work that a
+    `before_commit` listener carries out, such as queued audit rows)."""
+    session.info[_COMMIT_NEEDED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connection_mode(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_AUTOCOMMIT, None)
+        session.info.pop(_COMMIT_NEEDED, None)
+
+
+def _has_work(session: AsyncSession) -> bool:
+    return bool(
+        session.in_transaction()
+        or session.info.get(_COMMIT_NEEDED)
+        or session.new
+        or session.dirty
+        or session.deleted
+    )
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -65,7 +131,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         else:
-            await session.commit()
+            # A request that touched nothing (its reads went elsewhere, its audit row is
+            # written) skips the commit's round through the ORM.
+            if _has_work(session):
+                await session.commit()
 
 
 # "function" scope: commit before the response is sent, so a failed commit is an error

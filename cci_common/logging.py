@@ -56,8 +56,12 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
-    # uvicorn's access log prints query strings, which carry demographics on searches.
+    # uvicorn's access log prints query strings, which carry demographics on searches;
+    # httpx and httpcore log each request's URL (an NHS number in the path) at INFO and
+    # DEBUG, whatever a deployment later does to the root logger.
     logging.getLogger("uvicorn.access").disabled = True
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

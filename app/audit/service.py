@@ -36,6 +36,7 @@ from app.audit.chain import BrokenLink, Content, verify
 from app.audit.repository import AuditPage, AuditQuery
 from app.audit.writer import AuditWriter
 from app.auth.principal import Principal
+from app.db import autocommits, commit_needed
 
 _PENDING = "cci.audit.pending"
 _BEGUN = "cci.audit.database-begun"
@@ -174,6 +175,20 @@ async def recording(session: AsyncSession, content: Content) -> AsyncIterator[No
 def queue(session: AsyncSession, content: Content) -> None:
     """Queue an audit row (`audit_row`) on `session`, to be appended when it commits."""
     session.sync_session.info.setdefault(_PENDING, []).append(content)
+    commit_needed(session)
+
+
+async def write_now(session: AsyncSession, contents: list[Content]) -> None:
+    """Write audit rows at once when the session has no transaction to share them with
+    (nothing begun, or each statement autocommits: `app.db.autocommit_unless_begun`),
+    as a transaction of their own; otherwise queue them for the session's commit."""
+    writer: AuditWriter | None = session.sync_session.info.get(_WRITER)
+    alone = not session.in_transaction() or autocommits(session)
+    if writer is not None and alone and not (session.new or session.dirty or session.deleted):
+        await writer.append(contents)
+        return
+    for content in contents:
+        queue(session, content)
 
 
 async def record_refusal(
@@ -239,17 +254,12 @@ def _append_pending(session: Session) -> None:
     # and nothing left to flush): the one-statement append is a transaction of its own,
     # sent by the writer without the ORM's overhead.
     untouched = not (session.new or session.dirty or session.deleted)
-    alone = not session.info.get(_BEGUN) or _autocommits(session)
+    alone = not session.info.get(_BEGUN) or autocommits(session)
     if writer is not None and untouched and alone:
         # before_commit runs inside AsyncSession's greenlet, so it may await.
         await_only(writer.append(pending))
     else:
         repository.append(session, pending)
-
-
-def _autocommits(session: Session) -> bool:
-    options = session.connection().get_execution_options()
-    return bool(options.get("isolation_level") == "AUTOCOMMIT")
 
 
 @event.listens_for(Session, "after_begin")

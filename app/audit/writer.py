@@ -19,36 +19,19 @@ round trip and one WAL flush for all of them (group commit). Each caller's
 import asyncio
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
-from sqlalchemy import TextClause
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 
 from app.audit.chain import Content
 from app.audit.repository import APPEND_MANY, APPEND_ONE, append_statement
+from app.db import DriverStatement
 
 # Rows per statement: bounds one statement's size when a burst queues behind a slow append.
 MAX_GROUP_ROWS = 500
 
 
-class _Compiled:
-    """A statement in asyncpg's `$n` form and the order of its parameters."""
-
-    def __init__(self, statement: Any) -> None:
-        compiled = statement.compile(dialect=asyncpg_dialect())  # type: ignore[no-untyped-call]
-        self.sql: str = compiled.string
-        self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
-
-    def args(self, params: dict[str, Any]) -> list[Any]:
-        return [params[name] for name in self._order]
-
-
-_STATEMENTS: dict[TextClause, _Compiled] = {
-    APPEND_ONE: _Compiled(APPEND_ONE),
-    APPEND_MANY: _Compiled(APPEND_MANY),
-}
+_STATEMENTS = {APPEND_ONE: DriverStatement(APPEND_ONE), APPEND_MANY: DriverStatement(APPEND_MANY)}
 
 
 def asyncpg_dsn(database_url: str) -> str:

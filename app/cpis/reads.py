@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import Content
-from app.audit.service import AuditAction, audit_row, queue
+from app.audit.service import AuditAction, audit_row, write_now
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 from app.cpis import repository
@@ -103,8 +103,7 @@ async def _record(
 
     if not result.unscheduled or not result.flags:
         owners: list[str | None] = list(by_owner) or [None]
-        for owner in owners:
-            queue(session, audited(owner))
+        await write_now(session, [audited(owner) for owner in owners])
         return
     window = timedelta(hours=settings.cpis_notification_window_hours)
     for owner, flags in by_owner.items():

@@ -1,4 +1,8 @@
-"""FastAPI dependencies of the trace package: the lifespan's Spine client."""
+"""FastAPI dependencies of the trace package: the lifespan's Spine client.
+
+Async although they await nothing: FastAPI runs a plain `def` dependency in its
+thread pool, a thread hand-off on every request for an attribute lookup.
+"""
 
 from typing import Annotated
 
@@ -8,7 +12,7 @@ from app.settings import Settings
 from app.trace.spine_client import SpineClient
 
 
-def get_spine_client(request: Request) -> SpineClient:
+async def get_spine_client(request: Request) -> SpineClient:
     client: SpineClient = request.app.state.spine_client
     return client
 
@@ -16,7 +20,7 @@ def get_spine_client(request: Request) -> SpineClient:
 SpineClientDep = Annotated[SpineClient, Depends(get_spine_client)]
 
 
-def get_settings_from_app(request: Request) -> Settings:
+async def get_settings_from_app(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -60,6 +60,28 @@ def static_bearer(token: str) -> SpineAuth:
     return headers
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie store that keeps nothing. The Spine's API sets no cookies, and one client
+    shared by every caller of the gateway must never replay one caller's cookie for
+    another; keeping none also skips parsing each response for `Set-Cookie`."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _SpineHTTP(httpx.AsyncClient):
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        pass  # httpx's constructor sets its (empty) default here
+
+
+_NO_COOKIES = _NoCookies()
+
+
 class SpineClient:
     def __init__(
         self,
@@ -86,7 +108,7 @@ class SpineClient:
     @classmethod
     def from_settings(cls, settings: Settings) -> "SpineClient":
         """The client for the app's lifespan; close it with `aclose()`."""
-        http = httpx.AsyncClient(
+        http = _SpineHTTP(
             base_url=settings.spine_base_url.rstrip("/") + "/",
             limits=httpx.Limits(
                 max_connections=settings.spine_max_concurrency,

@@ -80,6 +80,18 @@ async def test_retrieve_found_sends_request_and_correlation_ids(spine: SpineClie
 
 
 @respx.mock
+async def test_a_cookie_the_spine_sets_is_never_sent_back(spine: SpineClient) -> None:
+    # One client serves every caller of the gateway: a cookie kept from one answer would
+    # ride on the next caller's request.
+    cookie = {"Set-Cookie": "session=abc; Path=/"}
+    route = respx.get(f"{BASE}/Patient/{JANE}").respond(200, json=patient(JANE), headers=cookie)
+    await spine.retrieve(JANE)
+    await spine.retrieve(JANE)
+    assert route.call_count == 2
+    assert "Cookie" not in route.calls.last.request.headers
+
+
+@respx.mock
 async def test_superseded_number_is_reported_with_the_new_number(spine: SpineClient) -> None:
     respx.get(f"{BASE}/Patient/{JANE}").respond(200, json=patient("9000000017"))
     result = await spine.retrieve(JANE)
