@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import ClauseElement, event
+from sqlalchemy import ClauseElement, Connection, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -81,6 +81,7 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 
 _AUTOCOMMIT = "cci.db.autocommit"
 _COMMIT_NEEDED = "cci.db.commit-needed"
+_BEGUN = "cci.db.database-begun"
 
 
 async def autocommit_unless_begun(session: AsyncSession) -> bool:
@@ -105,11 +106,21 @@ def commit_needed(session: AsyncSession | Session) -> None:
     session.info[_COMMIT_NEEDED] = True
 
 
+def database_begun(session: AsyncSession | Session) -> bool:
+    """Whether the session's transaction holds a connection (a statement ran or flushed)."""
+    return bool(session.info.get(_BEGUN))
+
+
+@event.listens_for(Session, "after_begin")
+def _note_begun(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    session.info[_BEGUN] = True
+
+
 @event.listens_for(Session, "after_transaction_end")
-def _forget_connection_mode(session: Session, transaction: SessionTransaction) -> None:
+def _forget_transaction_state(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_AUTOCOMMIT, None)
-        session.info.pop(_COMMIT_NEEDED, None)
+        for key in (_AUTOCOMMIT, _COMMIT_NEEDED, _BEGUN):
+            session.info.pop(key, None)
 
 
 def _has_work(session: AsyncSession) -> bool:

@@ -3,13 +3,15 @@ concurrent clients side by side with the same reads with recording switched off;
 writes side by side with a bare asyncpg transaction doing the same inserts; bulk upload
 rate; notification delivery lag. Prints one table.
 
-    python bench/flags.py [--children 200] [--seconds 8] [--batch 2000] [--workers 1]
+    python bench/flags.py [--children 200] [--seconds 8] [--rounds 4] [--batch 2000] [--workers 1]
 
 Gateways (recording on and off, each `--workers` uvicorn processes), the mock Spine
 and a `cci worker` run as their own processes on ports 8400/8401/9400; the database
 is `CCI_DATABASE_URL`'s server or an embedded PostgreSQL in /tmp/cpis-bench. Reads
 are sent by a lean keep-alive HTTP client (`bench.http_load`), so the load generator
-takes little of the two CPUs the gateway is measured on. The write ratio compares
+takes little of the two CPUs the gateway is measured on; at each level the recorded
+and unrecorded gateways take turns in `--rounds` slices of `--seconds` in all, so a
+drift in the machine's speed falls on both alike. The write ratio compares
 the gateway's own write transaction, timed in-process with the Spine's answer fetched
 beforehand, with a bare asyncpg transaction doing the same inserts; the end-to-end
 HTTP write (token check, Spine verification, parsing, rendering) is reported beside it.
@@ -308,8 +310,18 @@ async def main(args: argparse.Namespace) -> None:
             await load(audited, readers, targets, 4, 2)  # warm up both
             await load(silent, silent_readers, targets, 4, 2)
             for level in (1, 10, 50):
-                on, rate_on = await load(audited, readers, targets, level, args.seconds)
-                off, rate_off = await load(silent, silent_readers, targets, level, args.seconds)
+                # Alternating slices, so a machine whose speed drifts (other tenants, CPU
+                # steal) slows both sides alike rather than whichever ran second.
+                on: list[float] = []
+                off: list[float] = []
+                on_seconds = off_seconds = 0.0
+                for _ in range(args.rounds):
+                    slice_ = args.seconds / args.rounds
+                    latencies, rate = await load(audited, readers, targets, level, slice_)
+                    on, on_seconds = on + latencies, on_seconds + len(latencies) / rate
+                    latencies, rate = await load(silent, silent_readers, targets, level, slice_)
+                    off, off_seconds = off + latencies, off_seconds + len(latencies) / rate
+                rate_on, rate_off = len(on) / on_seconds, len(off) / off_seconds
                 rows.append(
                     (
                         f"reads x{level}: recorded  req/s, p50/p95/p99 ms",
@@ -417,6 +429,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--poll", type=float, default=0.2)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices per level")
     # Gateway processes per gateway (uvicorn --workers); rate limits are per process.
     parser.add_argument("--workers", type=int, default=1)
     asyncio.run(main(parser.parse_args()))

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_only
@@ -36,10 +36,9 @@ from app.audit.chain import BrokenLink, Content, verify
 from app.audit.repository import AuditPage, AuditQuery
 from app.audit.writer import AuditWriter
 from app.auth.principal import Principal
-from app.db import autocommits, commit_needed
+from app.db import autocommits, commit_needed, database_begun
 
 _PENDING = "cci.audit.pending"
-_BEGUN = "cci.audit.database-begun"
 _WRITER = "cci.audit.writer"
 _SAVEPOINTS = "cci.audit.savepoints"  # open savepoint -> rows queued before it began
 
@@ -254,7 +253,7 @@ def _append_pending(session: Session) -> None:
     # and nothing left to flush): the one-statement append is a transaction of its own,
     # sent by the writer without the ORM's overhead.
     untouched = not (session.new or session.dirty or session.deleted)
-    alone = not session.info.get(_BEGUN) or autocommits(session)
+    alone = not database_begun(session) or autocommits(session)
     if writer is not None and untouched and alone:
         # before_commit runs inside AsyncSession's greenlet, so it may await.
         await_only(writer.append(pending))
@@ -262,15 +261,9 @@ def _append_pending(session: Session) -> None:
         repository.append(session, pending)
 
 
-@event.listens_for(Session, "after_begin")
-def _note_begun(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    session.info[_BEGUN] = True
-
-
 @event.listens_for(Session, "after_transaction_end")
-def _forget_begun(session: Session, transaction: SessionTransaction) -> None:
+def _forget_savepoints(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_BEGUN, None)
         session.info.pop(_SAVEPOINTS, None)
 
 
