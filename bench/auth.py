@@ -7,7 +7,9 @@ In-process (httpx's ASGI transport), so the three routes share every cost but th
 measured: `plain` (a request session, no auth), `auth` (+ token verification, client
 status and rate limit), `auth+audit` (+ an audit row chained and committed), and for
 scale `transaction` (no auth; one `SELECT 1` in a committed transaction, which any real
-route on a child's data pays anyway and which the audit write then shares). The
+route on a child's data pays anyway and which the audit write then shares). Beside
+them, `bare append`: the same chained audit append sent straight on asyncpg, no
+gateway at all, in the same loop: the floor any durable audit write pays here. The
 database is `CCI_DATABASE_URL`'s server or an embedded PostgreSQL in /tmp/auth-bench.
 "+CPU ms" is this process's CPU per request beyond `plain` (the database's is not in it),
 which stays meaningful when other work shares the machine and wall times do not.
@@ -20,8 +22,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
 import httpx
 from fastapi import APIRouter
 from sqlalchemy import text
@@ -29,10 +33,13 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.audit.service import AuditAction, record  # noqa: E402
+from app.audit.repository import APPEND_ONE, append_statement  # noqa: E402
+from app.audit.service import AuditAction, audit_row, record  # noqa: E402
+from app.audit.writer import asyncpg_dsn  # noqa: E402
 from app.auth.dependencies import PatientReader  # noqa: E402
+from app.auth.principal import OdsCode, Principal  # noqa: E402
 from app.auth.scopes import AgencyRole  # noqa: E402
-from app.db import SessionDep  # noqa: E402
+from app.db import DriverStatement, SessionDep  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrations import upgrade_database  # noqa: E402
 from app.settings import Environment, Settings  # noqa: E402
@@ -122,8 +129,15 @@ async def run(requests: int, tokens: int, server: str) -> None:
             # Interleaved: each request finds the database connection idle for the other
             # routes' time. Runs: 50 requests of a route in a row, routes alternating, as
             # a busy gateway keeps its audit connection warm. Both guard against drift.
-            interleaved = await measure(http, paths, headers, requests, run=1)
-            runs = await measure(http, paths, headers, requests, run=50)
+            floor = await asyncpg.connect(asyncpg_dsn(url))
+            try:
+                probes = {name: _get(http, f"{path}/9000000009", headers)
+                          for name, path in paths.items()}  # fmt: skip
+                probes["bare append"] = _bare_append(floor)
+                interleaved = await measure(probes, requests, run=1)
+                runs = await measure(probes, requests, run=50)
+            finally:
+                await floor.close()
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"token issuance: {sequential:,.0f}/s sequential, {concurrent:,.0f}/s with 8 clients")
@@ -133,20 +147,45 @@ async def run(requests: int, tokens: int, server: str) -> None:
         report(timings, cpu)
 
 
+Probe = Callable[[], Awaitable[None]]
+
+
+def _get(http: httpx.AsyncClient, target: str, headers: dict[str, str]) -> Probe:
+    async def probe() -> None:
+        response = await http.get(target, headers=headers)
+        assert response.status_code == 200, response.text
+
+    return probe
+
+
+def _bare_append(connection: asyncpg.Connection) -> Probe:
+    principal = Principal(
+        client_id="bench", ods_code=OdsCode("BENCH"), organisation_name="Bench",
+        role=AgencyRole.HEALTH_UNSCHEDULED, scopes=frozenset(),
+    )  # fmt: skip
+    statement = DriverStatement(APPEND_ONE)
+
+    async def probe() -> None:
+        row = audit_row(principal, action=AuditAction.READ, resource_type="Patient")
+        _, params = append_statement([row])
+        await connection.fetchval(statement.sql, *statement.args(params))
+
+    return probe
+
+
 async def measure(
-    http: httpx.AsyncClient, paths: dict[str, str], headers: dict[str, str], requests: int, run: int
+    probes: dict[str, Probe], requests: int, run: int
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Wall and CPU ms per request and route; the first 200 per route warm up."""
-    timings: dict[str, list[float]] = {name: [] for name in paths}
-    cpu: dict[str, list[float]] = {name: [] for name in paths}
+    """Wall and CPU ms per call and probe; the first 200 per probe warm up."""
+    timings: dict[str, list[float]] = {name: [] for name in probes}
+    cpu: dict[str, list[float]] = {name: [] for name in probes}
     for index in range(0, requests + 200, run):
-        for name, path in paths.items():
+        for name, probe in probes.items():
             for step in range(run):
                 started, started_cpu = time.perf_counter(), time.process_time()
-                response = await http.get(f"{path}/9000000009", headers=headers)
+                await probe()
                 elapsed = (time.perf_counter() - started) * 1000
                 used = (time.process_time() - started_cpu) * 1000
-                assert response.status_code == 200, response.text
                 if index + step >= 200:
                     timings[name].append(elapsed)
                     cpu[name].append(used)
@@ -159,6 +198,8 @@ def report(timings: dict[str, list[float]], cpu: dict[str, list[float]]) -> None
         f"{'route':<12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'added p50':>10} {'+CPU ms':>8}"
     )
     for name, values in timings.items():
+        if name == "bare append":
+            continue
         added = pct(values, 50) - base
         added_cpu = statistics.mean(cpu[name]) - base_cpu
         print(
@@ -169,6 +210,8 @@ def report(timings: dict[str, list[float]], cpu: dict[str, list[float]]) -> None
     print(f"token check + audit write add {target:.3f} ms at p50 (target <= 1 ms)")
     beyond = pct(timings["auth+audit"], 50) - pct(timings["transaction"], 50)
     print(f"... of which {beyond:.3f} ms beyond a route's own one-statement transaction")
+    floor = pct(timings["bare append"], 50)
+    print(f"a durable append alone, no gateway (bare append): {floor:.3f} ms at p50")
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.audit.chain import CHAINED_FIELDS, Content, Head, Link, canonical
+from app.audit.chain import CHAINED_FIELDS, Content, Head, Link, canonical, link_hash
 from app.audit.models import AuditChainHead, AuditEventRow
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
@@ -113,22 +113,28 @@ def riding_params(content: Content) -> dict[str, Any]:
 
 
 def _append_many_statement() -> TextClause:
-    """Several rows, one round trip: the same link, chained row after row (a recursive CTE)."""
+    """Several rows, one round trip: the same link, chained row after row (a recursive CTE).
+
+    The recursion carries only the chain (position, seq, hashes) and takes each payload by
+    position from one array; joining the unnested rows in the recursive step instead
+    rescans them at every step, which took 23 s for 10,000 rows, all under the head lock.
+    """
     columns = ", ".join(_CONTENT_FIELDS)
     arrays = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')}[])" for name in _CONTENT_FIELDS)
     picked = ", ".join(f"r.{name}" for name in _CONTENT_FIELDS)
-    link_hash = _LINK_HASH.format(prev="c", hash="hash", seq="seq", payload="r.payload")
+    link_hash = _LINK_HASH.format(prev="c", hash="hash", seq="seq", payload="p.payloads[c.n + 1]")
     return text(
         f"""
-        WITH RECURSIVE head AS ({_HEAD}), incoming AS (
-            SELECT * FROM unnest({arrays}, CAST(:payload AS bytea[]))
-                WITH ORDINALITY AS r({columns}, payload, n)
+        WITH RECURSIVE head AS ({_HEAD}), p AS (
+            SELECT CAST(:payload AS bytea[]) AS payloads
         ), chain (n, seq, prev_hash, hash) AS (
             SELECT 0::bigint, head.last_seq, NULL::bytea, head.last_hash
             FROM (SELECT) AS one LEFT JOIN head ON true
             UNION ALL
-            SELECT r.n, c.seq + 1, c.hash, {link_hash}
-            FROM chain c JOIN incoming r ON r.n = c.n + 1
+            SELECT c.n + 1, c.seq + 1, c.hash, {link_hash}
+            FROM chain c CROSS JOIN p WHERE c.n < cardinality(p.payloads)
+        ), incoming AS (
+            SELECT * FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, n)
         ), appended AS (
             INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
             SELECT c.seq, {picked}, c.prev_hash, c.hash FROM chain c JOIN incoming r USING (n)
@@ -164,11 +170,60 @@ def append_statement(contents: Sequence[Content]) -> tuple[TextClause, dict[str,
     return APPEND_MANY, params
 
 
+# Beyond this many rows the chain is computed here, not in SQL: the recursive statement
+# seeks each payload from the start of its array, so its time grows with the square of
+# the rows (0.45 s for 10,000, 1.4 s for 20,000), all of it under the head lock that every
+# other append in the system waits on.
+LARGE_APPEND = 500
+
+
+def _insert_chained_statement() -> TextClause:
+    """Rows whose seq and hashes are already computed, and the head moved past them."""
+    columns = ", ".join(_CONTENT_FIELDS)
+    arrays = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')}[])" for name in _CONTENT_FIELDS)
+    return text(
+        f"""
+        WITH appended AS (
+            INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
+            SELECT * FROM unnest(
+                CAST(:seq AS bigint[]), {arrays},
+                CAST(:prev_hash AS bytea[]), CAST(:hash AS bytea[])
+            )
+            RETURNING seq
+        )
+        UPDATE audit_chain_head SET (last_seq, last_hash) = (:last_seq, :last_hash)
+        WHERE id = {HEAD_ID} AND (SELECT count(*) FROM appended) = :rows
+        RETURNING last_seq
+        """  # noqa: S608 - no input reaches the text
+    )
+
+
+_LOCK_HEAD = text(_HEAD)
+_INSERT_CHAINED = _insert_chained_statement()
+
+
 def append(session: Session, contents: Sequence[Content]) -> None:
-    """Chain and insert `contents` in the session's transaction, in one statement under
-    the head lock (held from here to the commit)."""
-    statement, params = append_statement(contents)
-    session.execute(statement, params).one()
+    """Chain and insert `contents` in the session's transaction under the head lock (held
+    from here to the commit): one statement, or for a large batch the head read, the
+    chain computed here (`chain.link_hash`, as `cci audit verify` checks it) and one insert."""
+    if len(contents) <= LARGE_APPEND:
+        statement, params = append_statement(contents)
+        session.execute(statement, params).one()
+        return
+    head = session.execute(_LOCK_HEAD).one()  # no head: NoResultFound, the append fails
+    seq, prev = head.last_seq, head.last_hash
+    columns: dict[str, list[Any]] = {name: [] for name in (*CHAINED_FIELDS, "prev_hash", "hash")}
+    for content in contents:
+        seq += 1
+        link = {**content, "seq": seq}
+        digest = link_hash(prev, link)
+        for name in CHAINED_FIELDS:
+            columns[name].append(link.get(name))
+        columns["prev_hash"].append(prev)
+        columns["hash"].append(digest)
+        prev = digest
+    moved = {"last_seq": seq, "last_hash": prev, "rows": len(contents)}
+    session.execute(_INSERT_CHAINED, {**columns, **moved}).one()
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:

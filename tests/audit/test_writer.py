@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit.chain import BrokenLink, Content
 from app.audit.models import AuditEventRow
-from app.audit.service import AuditAction, audit_row, verify_chain
+from app.audit.repository import LARGE_APPEND
+from app.audit.service import AuditAction, audit_row, queue, verify_chain
 from app.audit.writer import AuditWriter, WriterClosed, asyncpg_dsn
 from app.auth.principal import EndUser, OdsCode, Principal
 from app.auth.scopes import AgencyRole
@@ -151,3 +152,20 @@ def test_nul_characters_a_caller_sent_are_replaced_not_refused_by_the_database()
     )
     assert row["end_user_id"] == "u\ufffd1"
     assert row["detail"] == "path /Patient/\ufffd"
+
+
+async def test_a_large_batch_is_chained_in_order_between_other_appends(
+    engine: AsyncEngine, writer: AuditWriter
+) -> None:
+    # Past LARGE_APPEND rows the session computes the chain itself (see repository.append).
+    rows = LARGE_APPEND * 2 + 7
+    await writer.append([_row("before")])
+    async with create_sessionmaker(engine)() as session:
+        await session.execute(text("SELECT 1"))  # the rows share this transaction
+        for index in range(rows):
+            queue(session, _row(f"batch {index}"))
+        await session.commit()
+    await writer.append([_row("after")])
+    details, (checked, broken) = await _trail(engine)
+    assert details == ["before", *(f"batch {i}" for i in range(rows)), "after"]
+    assert (checked, broken) == (rows + 2, None)
