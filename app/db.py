@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import ClauseElement, Connection, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -121,6 +122,28 @@ def _forget_transaction_state(session: Session, transaction: SessionTransaction)
     if transaction.parent is None:
         for key in (_AUTOCOMMIT, _COMMIT_NEEDED, _BEGUN):
             session.info.pop(key, None)
+
+
+# Errors that say the database cannot serve now (unreachable, starting or shutting down,
+# out of connections, a statement cancelled by its timeout), not that a statement was wrong.
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` (raised through SQLAlchemy or straight from asyncpg) means the
+    database could not serve the request for now: a 503 to retry, not a 500."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig.__cause__ or error.orig if error.orig is not None else error
+    return isinstance(error, _UNAVAILABLE)
 
 
 def _has_work(session: AsyncSession) -> bool:

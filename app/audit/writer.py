@@ -43,8 +43,9 @@ def asyncpg_dsn(database_url: str) -> str:
     return dsn.render_as_string(hide_password=False)
 
 
-class WriterClosed(RuntimeError):
-    """The writer was closed (the application is shutting down)."""
+class WriterClosed(ConnectionError):
+    """The writer was closed (the application is shutting down): like a lost connection,
+    the request may be retried."""
 
 
 _Waiting = tuple[Sequence[Content], "asyncio.Future[None]"]

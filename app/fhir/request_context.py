@@ -14,7 +14,8 @@ import structlog
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.fhir.errors import FHIRError, InternalError, InvalidValue
+from app.db import database_unavailable
+from app.fhir.errors import FHIRError, InternalError, InvalidValue, ServiceUnavailable
 from app.fhir.responses import FHIR_JSON_UTF8
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -84,7 +85,10 @@ class RequestContextMiddleware:
             log.error("request.unhandled_exception", exc_type=type(exc).__name__, where=_where(exc))
             if response_started:
                 raise
-            await _send_error(send_with_ids, InternalError("An unexpected error occurred"))
+            failure: FHIRError = InternalError("An unexpected error occurred")
+            if database_unavailable(exc):
+                failure = ServiceUnavailable("The gateway's database is unavailable; retry later")
+            await _send_error(send_with_ids, failure)
 
 
 async def _send_error(send: Send, error: FHIRError) -> None:
