@@ -29,6 +29,12 @@ from app.db import DriverStatement
 
 # Rows per statement: bounds one statement's size when a burst queues behind a slow append.
 MAX_GROUP_ROWS = 500
+# An append taking longer than this (waiting on a transaction that sits on the chain head,
+# a database that stopped answering) fails its callers, a 503 to retry, rather than hold
+# every audited read behind it. The database cancels it, so the rows of a failed append
+# never land; the client gives up a little later in case the server cannot answer at all.
+# A 20,000-entry batch holds the head for about a second.
+APPEND_TIMEOUT_SECONDS = 10.0
 
 
 _STATEMENTS = {APPEND_ONE: DriverStatement(APPEND_ONE), APPEND_MANY: DriverStatement(APPEND_MANY)}
@@ -64,7 +70,7 @@ class AuditWriter:
         """A writer on `database_url` (any SQLAlchemy form of a PostgreSQL URL), connected
         now so that a wrong URL fails at start-up rather than on the first read."""
         dsn = asyncpg_dsn(database_url)
-        return cls(dsn, await asyncpg.connect(dsn))
+        return cls(dsn, await _connect(dsn))
 
     async def append(self, contents: Sequence[Content]) -> None:
         """Chain and insert `contents`, committed before this returns. A caller cancelled
@@ -119,7 +125,7 @@ class AuditWriter:
 
     async def _connected(self) -> asyncpg.Connection:
         if self._connection is None or self._connection.is_closed():
-            self._connection = await asyncpg.connect(self._dsn)
+            self._connection = await _connect(self._dsn)
         return self._connection
 
     async def close(self) -> None:
@@ -129,6 +135,15 @@ class AuditWriter:
             await asyncio.shield(self._flusher)
         if self._connection is not None:
             await self._connection.close()
+
+
+async def _connect(dsn: str) -> asyncpg.Connection:
+    timeout_ms = round(APPEND_TIMEOUT_SECONDS * 1000)
+    return await asyncpg.connect(
+        dsn,
+        server_settings={"statement_timeout": str(timeout_ms)},
+        command_timeout=APPEND_TIMEOUT_SECONDS + 5,
+    )
 
 
 def _take_group(waiting: deque[_Waiting]) -> tuple[list[_Waiting], list[Content]]:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.audit import writer as writer_module
 from app.audit.chain import BrokenLink, Content
 from app.audit.models import AuditEventRow
 from app.audit.repository import LARGE_APPEND
@@ -169,3 +170,22 @@ async def test_a_large_batch_is_chained_in_order_between_other_appends(
     details, (checked, broken) = await _trail(engine)
     assert details == ["before", *(f"batch {i}" for i in range(rows)), "after"]
     assert (checked, broken) == (rows + 2, None)
+
+
+async def test_an_append_stuck_behind_the_chain_head_times_out_and_the_writer_recovers(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module, "APPEND_TIMEOUT_SECONDS", 0.5)
+    stuck = await AuditWriter.open(engine.url.render_as_string(hide_password=False))
+    try:
+        async with engine.connect() as holder:
+            await holder.execute(text("SELECT * FROM audit_chain_head FOR UPDATE"))
+            with pytest.raises(asyncpg.QueryCanceledError):
+                await stuck.append([_row("waited too long")])
+            await holder.rollback()
+        await stuck.append([_row("after")])
+    finally:
+        await stuck.close()
+    details, (checked, broken) = await _trail(engine)
+    assert details == ["after"]
+    assert (checked, broken) == (1, None)

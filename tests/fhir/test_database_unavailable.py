@@ -63,10 +63,14 @@ async def test_a_request_the_database_cannot_serve_is_a_503_to_retry(
     client: httpx.AsyncClient,
     gateway_app: FastAPI,
     unreachable: AsyncEngine,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(gateway_app.state, "sessionmaker", create_sessionmaker(unreachable))
-    response = await client.post("/oauth2/token", data=_token_form())
+    # Not monkeypatch: it restores a Starlette State attribute by deleting it.
+    working = gateway_app.state.sessionmaker
+    gateway_app.state.sessionmaker = create_sessionmaker(unreachable)
+    try:
+        response = await client.post("/oauth2/token", data=_token_form())
+    finally:
+        gateway_app.state.sessionmaker = working
     body = assert_operation_outcome(response, 503, code="transient")
     assert response.headers["Retry-After"] == "5"
     assert "database" in body["issue"][0]["diagnostics"]
