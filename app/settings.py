@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     cpis_worker_batch_size: int = Field(default=50, ge=1)
     cpis_batch_max_entries: int = Field(default=20000, ge=1)
     cpis_batch_spine_concurrency: int = Field(default=8, ge=1)
+    cpis_batch_commit_every: int = Field(
+        default=200,
+        ge=1,
+        description="Applied batch entries per commit; each commit briefly holds the audit "
+        "chain head that every audited read waits for",
+    )
     cpis_record_reads: bool = Field(
         default=True,
         description="Benchmark switch only: false skips access events, notifications and "

@@ -1,9 +1,13 @@
 """`POST /` with a FHIR `batch` Bundle of flag writes: one result per entry, never all-or-nothing.
 
-Each entry runs in its own savepoint, so a refused entry rolls back alone and the
-valid ones commit together with their audit rows (FHIR R4 http.html#brules: batch
-entries are independent). Spine verification, the slow part, is fetched up front
-with bounded concurrency, one lookup per distinct NHS number. Supported entries:
+Each entry runs in its own savepoint, so a refused entry rolls back alone (FHIR R4
+http.html#brules: batch entries are independent). Applied entries commit with their
+audit rows every `commit_every` entries: a commit holds the audit chain head, which
+every audited read waits for, so a 20,000-entry upload must not hold it for the
+second its rows take at once. Should a commit fail, its entries and all not yet
+applied are reported failed (503 when the database is unavailable); entries in
+earlier commits stand. Spine verification, the slow part, is fetched up front with
+bounded concurrency, one lookup per distinct NHS number. Supported entries:
 `POST Flag`, `PUT Flag/{id}` (with `request.ifMatch`) and the conditional update
 `PUT Flag?identifier=<case reference system>|<value>`.
 """
@@ -26,7 +30,8 @@ from app.cpis.parsing import FlagInput, parse_flag
 from app.cpis.profile import CASE_REFERENCE_SYSTEM, FlagStatus
 from app.cpis.service import WriteResult
 from app.cpis.verification import SubjectLookup
-from app.fhir.errors import FHIRError, InvalidValue
+from app.db import database_unavailable
+from app.fhir.errors import FHIRError, InternalError, InvalidValue, ServiceUnavailable
 from app.trace.spine_client import RetrieveResult
 
 log = structlog.get_logger("app.cpis.batch")
@@ -159,6 +164,7 @@ async def process_batch(
     now: datetime,
     max_entries: int,
     spine_concurrency: int,
+    commit_every: int,
 ) -> dict[str, Any]:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidValue("The body must be a FHIR R4 Bundle")
@@ -169,7 +175,8 @@ async def process_batch(
         raise InvalidValue(f"A batch holds at most {max_entries} entries", expression=["entry"])
     entries = [_parse_entry(raw, session, principal, now) for raw in raw_entries]
     prefetched = await _prefetch(spine, entries, spine_concurrency)
-    responses = []
+    responses: list[dict[str, Any]] = []
+    uncommitted: list[int] = []  # responses of entries applied since the last commit
     applied = 0
     for entry in entries:
         if entry.apply is None:
@@ -181,10 +188,38 @@ async def process_batch(
         except FHIRError as exc:
             responses.append(_failure(exc))
             continue
-        applied += 1
+        uncommitted.append(len(responses))
         responses.append(_success(result))
         # Written and flushed: keep the session small, or every later flush rescans it.
         if result.flag in session:  # a create is written by one statement, never added
             session.expunge(result.flag)
+        if len(uncommitted) >= commit_every:
+            committed = await _commit(session, responses, uncommitted)
+            if not committed:
+                break
+            applied += committed
+    else:
+        applied += await _commit(session, responses, uncommitted)
+    stopped = _failure(ServiceUnavailable("Not applied: the batch stopped at a failed commit"))
+    responses += [stopped] * (len(entries) - len(responses))
     log.info("cpis.batch_applied", entries=len(entries), applied=applied)
     return {"resourceType": "Bundle", "type": "batch-response", "entry": responses}
+
+
+async def _commit(session: AsyncSession, responses: list[dict[str, Any]], done: list[int]) -> int:
+    """Commit the entries applied since the last commit (their response indexes, `done`,
+    emptied); how many committed. If the commit fails they are reported failed: 0."""
+    count = len(done)
+    try:
+        await session.commit()
+    except Exception as exc:
+        await session.rollback()
+        log.error("cpis.batch_commit_failed", error=type(exc).__name__, entries=count)
+        error: FHIRError = InternalError("Not applied: the commit failed")
+        if database_unavailable(exc):
+            error = ServiceUnavailable("Not applied: the database is unavailable; retry")
+        for index in done:
+            responses[index] = _failure(error)
+        count = 0
+    done.clear()
+    return count

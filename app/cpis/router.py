@@ -232,6 +232,7 @@ async def batch_upload(
         now=datetime.now(UTC),
         max_entries=settings.cpis_batch_max_entries,
         spine_concurrency=settings.cpis_batch_spine_concurrency,
+        commit_every=settings.cpis_batch_commit_every,
     )
     return FHIRResponse(body)
 

@@ -1,20 +1,23 @@
 """Batch upload: valid entries applied, each invalid one reported with its reason, in order."""
 
 import random
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from app.auth.principal import EndUser, OdsCode, Principal
 from app.auth.scopes import AgencyRole
+from app.cpis.batch import process_batch
 from app.cpis.models import Flag
 from app.cpis.profile import CASE_REFERENCE_SYSTEM
 from app.fhir.resources import Bundle
 from cci_common.identifiers import nhs_number
 from tests.cpis.helpers import reason_codes
 from tests.fixtures.auth import AuthHeaders
-from tests.fixtures.cpis import PDSRecords, flag_resource, spine_patient
+from tests.fixtures.cpis import PDSRecords, flag_resource, new_ods, spine_patient
 
 BAD_KINDS = ["invalid", "mismatch", "unknown", "backwards", "no-code"]
 EXPECTED = {
@@ -112,3 +115,35 @@ async def test_a_non_batch_bundle_is_refused(
         "/", json={"resourceType": "Bundle", "type": "transaction"}, headers=la
     )
     assert response.status_code == 400
+
+
+async def test_a_failed_commit_fails_its_entries_and_the_rest_and_earlier_commits_stand(
+    gateway_app: FastAPI, pds: PDSRecords
+) -> None:
+    la = new_ods()
+    principal = Principal(
+        client_id="batch-test", ods_code=OdsCode(la), organisation_name=f"{la} council",
+        role=AgencyRole.SOCIAL_CARE, scopes=frozenset({"system/Flag.cruds"}),
+        end_user=EndUser("u1", "Sam Taylor", "Business support officer"),
+    )  # fmt: skip
+    bundle, _ = build_batch(pds, 10, bad_every=1000, seed=21)
+    async with gateway_app.state.sessionmaker() as session:
+        commits, real_commit = 0, session.commit
+
+        async def commit_failing_the_second_time() -> None:
+            nonlocal commits
+            commits += 1
+            if commits == 2:
+                raise ConnectionRefusedError("the database went away")
+            await real_commit()
+
+        session.commit = commit_failing_the_second_time
+        body = await process_batch(
+            session, principal, bundle, pds.client, now=datetime.now(UTC),
+            max_entries=100, spine_concurrency=4, commit_every=3,
+        )  # fmt: skip
+    statuses = [entry["response"]["status"] for entry in body["entry"]]
+    assert statuses == ["201 Created"] * 3 + ["503 Service Unavailable"] * 7
+    async with gateway_app.state.sessionmaker() as session:
+        stored = await session.scalars(select(Flag.case_reference).where(Flag.owner_ods == la))
+        assert sorted(stored.all()) == ["B-0", "B-1", "B-2"]
