@@ -188,6 +188,12 @@ async def process_batch(
         except FHIRError as exc:
             responses.append(_failure(exc))
             continue
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # The database went away mid-batch: what this commit held is lost with it.
+            await _lost(session, responses, uncommitted, exc)
+            break
         uncommitted.append(len(responses))
         responses.append(_success(result))
         # Written and flushed: keep the session small, or every later flush rescans it.
@@ -200,7 +206,9 @@ async def process_batch(
             applied += committed
     else:
         applied += await _commit(session, responses, uncommitted)
-    stopped = _failure(ServiceUnavailable("Not applied: the batch stopped at a failed commit"))
+    stopped = _failure(
+        ServiceUnavailable("Not applied: the batch stopped when the database failed")
+    )
     responses += [stopped] * (len(entries) - len(responses))
     log.info("cpis.batch_applied", entries=len(entries), applied=applied)
     return {"resourceType": "Bundle", "type": "batch-response", "entry": responses}
@@ -213,13 +221,25 @@ async def _commit(session: AsyncSession, responses: list[dict[str, Any]], done: 
     try:
         await session.commit()
     except Exception as exc:
-        await session.rollback()
-        log.error("cpis.batch_commit_failed", error=type(exc).__name__, entries=count)
-        error: FHIRError = InternalError("Not applied: the commit failed")
-        if database_unavailable(exc):
-            error = ServiceUnavailable("Not applied: the database is unavailable; retry")
-        for index in done:
-            responses[index] = _failure(error)
-        count = 0
+        await _lost(session, responses, done, exc)
+        return 0
     done.clear()
     return count
+
+
+async def _lost(
+    session: AsyncSession, responses: list[dict[str, Any]], done: list[int], exc: Exception
+) -> None:
+    """Roll back, and report the entries applied since the last commit as not applied."""
+    log.error("cpis.batch_commit_failed", error=type(exc).__name__, entries=len(done))
+    try:
+        await session.rollback()
+    except Exception as rollback_error:  # a lost connection may refuse even that
+        if not database_unavailable(rollback_error):
+            raise
+    error: FHIRError = InternalError("Not applied: the commit failed")
+    if database_unavailable(exc):
+        error = ServiceUnavailable("Not applied: the database is unavailable; retry")
+    for index in done:
+        responses[index] = _failure(error)
+    done.clear()

@@ -2,14 +2,17 @@
 
 import random
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.auth.principal import EndUser, OdsCode, Principal
 from app.auth.scopes import AgencyRole
+from app.cpis import service
 from app.cpis.batch import process_batch
 from app.cpis.models import Flag
 from app.cpis.profile import CASE_REFERENCE_SYSTEM
@@ -117,15 +120,25 @@ async def test_a_non_batch_bundle_is_refused(
     assert response.status_code == 400
 
 
-async def test_a_failed_commit_fails_its_entries_and_the_rest_and_earlier_commits_stand(
-    gateway_app: FastAPI, pds: PDSRecords
-) -> None:
+def _la_principal() -> Principal:
     la = new_ods()
-    principal = Principal(
+    return Principal(
         client_id="batch-test", ods_code=OdsCode(la), organisation_name=f"{la} council",
         role=AgencyRole.SOCIAL_CARE, scopes=frozenset({"system/Flag.cruds"}),
         end_user=EndUser("u1", "Sam Taylor", "Business support officer"),
     )  # fmt: skip
+
+
+async def _stored(app: FastAPI, owner: str) -> list[str]:
+    async with app.state.sessionmaker() as session:
+        stored = await session.scalars(select(Flag.case_reference).where(Flag.owner_ods == owner))
+        return sorted(stored.all())
+
+
+async def test_a_failed_commit_fails_its_entries_and_the_rest_and_earlier_commits_stand(
+    gateway_app: FastAPI, pds: PDSRecords
+) -> None:
+    principal = _la_principal()
     bundle, _ = build_batch(pds, 10, bad_every=1000, seed=21)
     async with gateway_app.state.sessionmaker() as session:
         commits, real_commit = 0, session.commit
@@ -144,6 +157,30 @@ async def test_a_failed_commit_fails_its_entries_and_the_rest_and_earlier_commit
         )  # fmt: skip
     statuses = [entry["response"]["status"] for entry in body["entry"]]
     assert statuses == ["201 Created"] * 3 + ["503 Service Unavailable"] * 7
+    assert await _stored(gateway_app, principal.ods_code) == ["B-0", "B-1", "B-2"]
+
+
+async def test_a_database_lost_mid_entry_fails_the_uncommitted_entries_and_the_rest(
+    gateway_app: FastAPI, pds: PDSRecords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    principal = _la_principal()
+    bundle, _ = build_batch(pds, 10, bad_every=1000, seed=22)
+    applied, real_upsert = 0, service.upsert_by_case_reference
+
+    async def losing_the_database_on_the_fifth(*args: Any, **kwargs: Any) -> Any:
+        nonlocal applied
+        applied += 1
+        if applied == 5:
+            raise ConnectionResetError("the database went away")
+        return await real_upsert(*args, **kwargs)
+
+    monkeypatch.setattr(service, "upsert_by_case_reference", losing_the_database_on_the_fifth)
     async with gateway_app.state.sessionmaker() as session:
-        stored = await session.scalars(select(Flag.case_reference).where(Flag.owner_ods == la))
-        assert sorted(stored.all()) == ["B-0", "B-1", "B-2"]
+        body = await process_batch(
+            session, principal, bundle, pds.client, now=datetime.now(UTC),
+            max_entries=100, spine_concurrency=4, commit_every=3,
+        )  # fmt: skip
+    statuses = [entry["response"]["status"] for entry in body["entry"]]
+    # Entries 0-2 committed; 3 was applied but not committed; 4 failed; 5-9 never ran.
+    assert statuses == ["201 Created"] * 3 + ["503 Service Unavailable"] * 7
+    assert await _stored(gateway_app, principal.ods_code) == ["B-0", "B-1", "B-2"]
