@@ -1,6 +1,6 @@
 """The only code that talks to the Spine (PDS FHIR R4 API, spec section A).
 
-One pooled `httpx.AsyncClient` per process, created in the lifespan. Every call
+One pooled httpx transport per process, created in the lifespan. Every call
 sends a fresh `X-Request-ID` (reused on its retries, as PDS asks) and our own
 request id as `X-Correlation-ID`; it is paced by a rate limiter, bounded by a
 concurrency limit and a deadline, retried with jittered backoff on 429/5xx
@@ -66,7 +66,7 @@ _ACCEPT = ("Accept", "application/fhir+json")
 class SpineClient:
     """Requests go straight to an httpx transport (the connection pool): none of
     `AsyncClient`'s layers (redirects, auth flows, cookies, event hooks) applies to the
-    Spine, and they cost a quarter of each call's CPU. No cookie is ever kept, so no
+    Spine, and they cost a fifth of each call's CPU. No cookie is ever kept, so no
     caller's cookie can ride on another caller's request."""
 
     def __init__(
