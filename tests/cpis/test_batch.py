@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import EndUser, OdsCode, Principal
 from app.auth.scopes import AgencyRole
@@ -129,17 +130,27 @@ def _la_principal() -> Principal:
     )  # fmt: skip
 
 
-async def _stored(app: FastAPI, owner: str) -> list[str]:
-    async with app.state.sessionmaker() as session:
-        stored = await session.scalars(select(Flag.case_reference).where(Flag.owner_ods == owner))
-        return sorted(stored.all())
+async def _assert_three_committed_then_503(
+    app: FastAPI, session: AsyncSession, pds: PDSRecords, seed: int
+) -> None:
+    """Ten entries, three per commit, with a database failure arranged by the caller for
+    the second commit: three created, the rest 503, and exactly the first three stored."""
+    principal = _la_principal()
+    bundle, _ = build_batch(pds, 10, bad_every=1000, seed=seed)
+    body = await process_batch(
+        session, principal, bundle, pds.client, now=datetime.now(UTC),
+        max_entries=100, spine_concurrency=4, commit_every=3,
+    )  # fmt: skip
+    statuses = [entry["response"]["status"] for entry in body["entry"]]
+    assert statuses == ["201 Created"] * 3 + ["503 Service Unavailable"] * 7
+    async with app.state.sessionmaker() as other:
+        owned = select(Flag.case_reference).where(Flag.owner_ods == principal.ods_code)
+        assert sorted((await other.scalars(owned)).all()) == ["B-0", "B-1", "B-2"]
 
 
 async def test_a_failed_commit_fails_its_entries_and_the_rest_and_earlier_commits_stand(
     gateway_app: FastAPI, pds: PDSRecords
 ) -> None:
-    principal = _la_principal()
-    bundle, _ = build_batch(pds, 10, bad_every=1000, seed=21)
     async with gateway_app.state.sessionmaker() as session:
         commits, real_commit = 0, session.commit
 
@@ -151,23 +162,16 @@ async def test_a_failed_commit_fails_its_entries_and_the_rest_and_earlier_commit
             await real_commit()
 
         session.commit = commit_failing_the_second_time
-        body = await process_batch(
-            session, principal, bundle, pds.client, now=datetime.now(UTC),
-            max_entries=100, spine_concurrency=4, commit_every=3,
-        )  # fmt: skip
-    statuses = [entry["response"]["status"] for entry in body["entry"]]
-    assert statuses == ["201 Created"] * 3 + ["503 Service Unavailable"] * 7
-    assert await _stored(gateway_app, principal.ods_code) == ["B-0", "B-1", "B-2"]
+        await _assert_three_committed_then_503(gateway_app, session, pds, seed=21)
 
 
 async def test_a_database_lost_mid_entry_fails_the_uncommitted_entries_and_the_rest(
     gateway_app: FastAPI, pds: PDSRecords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    principal = _la_principal()
-    bundle, _ = build_batch(pds, 10, bad_every=1000, seed=22)
     applied, real_upsert = 0, service.upsert_by_case_reference
 
     async def losing_the_database_on_the_fifth(*args: Any, **kwargs: Any) -> Any:
+        # Entries 0-2 are committed; 3 is applied but not committed when 4 fails.
         nonlocal applied
         applied += 1
         if applied == 5:
@@ -176,11 +180,4 @@ async def test_a_database_lost_mid_entry_fails_the_uncommitted_entries_and_the_r
 
     monkeypatch.setattr(service, "upsert_by_case_reference", losing_the_database_on_the_fifth)
     async with gateway_app.state.sessionmaker() as session:
-        body = await process_batch(
-            session, principal, bundle, pds.client, now=datetime.now(UTC),
-            max_entries=100, spine_concurrency=4, commit_every=3,
-        )  # fmt: skip
-    statuses = [entry["response"]["status"] for entry in body["entry"]]
-    # Entries 0-2 committed; 3 was applied but not committed; 4 failed; 5-9 never ran.
-    assert statuses == ["201 Created"] * 3 + ["503 Service Unavailable"] * 7
-    assert await _stored(gateway_app, principal.ods_code) == ["B-0", "B-1", "B-2"]
+        await _assert_three_committed_then_503(gateway_app, session, pds, seed=22)
