@@ -40,6 +40,9 @@ _CONTENT_FIELDS = CHAINED_FIELDS[1:]
 if CHAINED_FIELDS[0] != "seq":
     raise RuntimeError("the chained payload must start with seq (see the append statements)")
 _TYPES = {"recorded": "timestamptz"}  # every other content field is text
+_COLUMNS = ", ".join(_CONTENT_FIELDS)
+# The content fields as array parameters, one element per row, in `_COLUMNS` order.
+_ARRAYS = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')}[])" for name in _CONTENT_FIELDS)
 # The hash PostgreSQL computes for the row after `prev`: SHA-256(prev hash || payload), the
 # payload being the bytes `chain.link_hash` hashes: `[<seq>,` then the rest, which Python
 # serialises (`_payload_after_seq`), so writer and verifier still share one definition.
@@ -57,7 +60,6 @@ _HEAD = f"SELECT last_seq, last_hash FROM audit_chain_head WHERE id = {HEAD_ID} 
 def _one_row_parts(prefix: str, head: str = _HEAD, only_if: str = "true") -> tuple[str, str, str]:
     """The (head, appended, moved) statements of a one-row append, as CTE bodies named
     `{prefix}head`, `{prefix}appended`; binds are `:{prefix}<field>` and `:{prefix}payload`."""
-    columns = ", ".join(_CONTENT_FIELDS)
     values = ", ".join(
         f"CAST(:{prefix}{name} AS {_TYPES.get(name, 'text')})" for name in _CONTENT_FIELDS
     )
@@ -65,7 +67,7 @@ def _one_row_parts(prefix: str, head: str = _HEAD, only_if: str = "true") -> tup
         prev="head", hash="last_hash", seq="last_seq", payload=f"CAST(:{prefix}payload AS bytea)"
     )
     appended = (
-        f"INSERT INTO audit_events (seq, {columns}, prev_hash, hash) "  # noqa: S608 - constants
+        f"INSERT INTO audit_events (seq, {_COLUMNS}, prev_hash, hash) "  # noqa: S608 - constants
         f"SELECT head.last_seq + 1, {values}, head.last_hash, {link_hash} "
         f"FROM (SELECT WHERE {only_if}) AS one LEFT JOIN {prefix}head AS head ON true "
         "RETURNING seq, hash"
@@ -119,8 +121,6 @@ def _append_many_statement() -> TextClause:
     position from one array; joining the unnested rows in the recursive step instead
     rescans them at every step, which took 23 s for 10,000 rows, all under the head lock.
     """
-    columns = ", ".join(_CONTENT_FIELDS)
-    arrays = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')}[])" for name in _CONTENT_FIELDS)
     picked = ", ".join(f"r.{name}" for name in _CONTENT_FIELDS)
     link_hash = _LINK_HASH.format(prev="c", hash="hash", seq="seq", payload="p.payloads[c.n + 1]")
     return text(
@@ -134,9 +134,9 @@ def _append_many_statement() -> TextClause:
             SELECT c.n + 1, c.seq + 1, c.hash, {link_hash}
             FROM chain c CROSS JOIN p WHERE c.n < cardinality(p.payloads)
         ), incoming AS (
-            SELECT * FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, n)
+            SELECT * FROM unnest({_ARRAYS}) WITH ORDINALITY AS r({_COLUMNS}, n)
         ), appended AS (
-            INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
+            INSERT INTO audit_events (seq, {_COLUMNS}, prev_hash, hash)
             SELECT c.seq, {picked}, c.prev_hash, c.hash FROM chain c JOIN incoming r USING (n)
             RETURNING seq, hash
         )
@@ -179,14 +179,12 @@ LARGE_APPEND = 500
 
 def _insert_chained_statement() -> TextClause:
     """Rows whose seq and hashes are already computed, and the head moved past them."""
-    columns = ", ".join(_CONTENT_FIELDS)
-    arrays = ", ".join(f"CAST(:{name} AS {_TYPES.get(name, 'text')}[])" for name in _CONTENT_FIELDS)
     return text(
         f"""
         WITH appended AS (
-            INSERT INTO audit_events (seq, {columns}, prev_hash, hash)
+            INSERT INTO audit_events (seq, {_COLUMNS}, prev_hash, hash)
             SELECT * FROM unnest(
-                CAST(:seq AS bigint[]), {arrays},
+                CAST(:seq AS bigint[]), {_ARRAYS},
                 CAST(:prev_hash AS bytea[]), CAST(:hash AS bytea[])
             )
             RETURNING seq

@@ -156,8 +156,8 @@ async def recording(session: AsyncSession, content: Content) -> AsyncIterator[No
     meanwhile, and leaving the block waits until it is durable (raising if it failed),
     so nothing the block made may leave before its audit row. In a session with a
     transaction of its own, the row is queued as `record` does."""
-    writer: AuditWriter | None = session.sync_session.info.get(_WRITER)
-    if writer is None or session.in_transaction():
+    writer = _writer_if_alone(session.sync_session)
+    if writer is None:
         queue(session, content)
         yield
         return
@@ -181,13 +181,22 @@ async def write_now(session: AsyncSession, contents: list[Content]) -> None:
     """Write audit rows at once when the session has no transaction to share them with
     (nothing begun, or each statement autocommits: `app.db.autocommit_unless_begun`),
     as a transaction of their own; otherwise queue them for the session's commit."""
-    writer: AuditWriter | None = session.sync_session.info.get(_WRITER)
-    alone = not session.in_transaction() or autocommits(session)
-    if writer is not None and alone and not (session.new or session.dirty or session.deleted):
+    writer = _writer_if_alone(session.sync_session)
+    if writer is not None:
         await writer.append(contents)
         return
     for content in contents:
         queue(session, content)
+
+
+def _writer_if_alone(session: Session) -> AuditWriter | None:
+    """The writer, when the session's rows have no transaction to share: nothing left to
+    flush, and no statement run or each one autocommits. Then the one-statement append is
+    a transaction of its own, sent by the writer without the ORM's overhead."""
+    writer: AuditWriter | None = session.info.get(_WRITER)
+    untouched = not (session.new or session.dirty or session.deleted)
+    alone = not database_begun(session) or autocommits(session)
+    return writer if untouched and alone else None
 
 
 async def record_refusal(
@@ -248,13 +257,8 @@ def _append_pending(session: Session) -> None:
     pending: list[Content] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
-    writer: AuditWriter | None = session.info.get(_WRITER)
-    # Nothing to share a transaction with (no statement run, or each statement autocommits,
-    # and nothing left to flush): the one-statement append is a transaction of its own,
-    # sent by the writer without the ORM's overhead.
-    untouched = not (session.new or session.dirty or session.deleted)
-    alone = not database_begun(session) or autocommits(session)
-    if writer is not None and untouched and alone:
+    writer = _writer_if_alone(session)
+    if writer is not None:
         # before_commit runs inside AsyncSession's greenlet, so it may await.
         await_only(writer.append(pending))
     else:

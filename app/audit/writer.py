@@ -24,11 +24,9 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from app.audit.chain import Content
-from app.audit.repository import APPEND_MANY, APPEND_ONE, append_statement
+from app.audit.repository import APPEND_MANY, APPEND_ONE, LARGE_APPEND, append_statement
 from app.db import DriverStatement
 
-# Rows per statement: bounds one statement's size when a burst queues behind a slow append.
-MAX_GROUP_ROWS = 500
 # An append taking longer than this (waiting on a transaction that sits on the chain head,
 # a database that stopped answering) fails its callers, a 503 to retry, rather than hold
 # every audited read behind it. The database cancels it, so the rows of a failed append
@@ -86,28 +84,24 @@ class AuditWriter:
     async def _flush(self) -> None:
         try:
             while self._waiting:
-                group, rows = _take_group(self._waiting)
-                try:
-                    await self._send(rows)
-                except Exception as exc:
-                    if len(group) == 1:
-                        _settle(group, exc)
-                    else:
-                        # Each caller on its own, so one caller's bad row fails only that caller.
-                        for one in group:
-                            await self._send_settling([one])
-                else:
-                    _settle(group, None)
+                group = _take_group(self._waiting)
+                error = await self._try(group)
+                if error is None or len(group) == 1:
+                    _settle(group, error)
+                    continue
+                # Each caller on its own, so one caller's bad row fails only that caller.
+                for entry in group:
+                    _settle([entry], await self._try([entry]))
         finally:
             self._flusher = None
 
-    async def _send_settling(self, group: list[_Waiting]) -> None:
+    async def _try(self, group: list[_Waiting]) -> Exception | None:
+        """Append the group's rows in one statement; the error, if it failed."""
         try:
             await self._send([row for contents, _ in group for row in contents])
         except Exception as exc:
-            _settle(group, exc)
-        else:
-            _settle(group, None)
+            return exc
+        return None
 
     async def _send(self, rows: Sequence[Content]) -> None:
         statement, params = append_statement(rows)
@@ -146,15 +140,16 @@ async def _connect(dsn: str) -> asyncpg.Connection:
     )
 
 
-def _take_group(waiting: deque[_Waiting]) -> tuple[list[_Waiting], list[Content]]:
-    """The callers at the front of `waiting` whose rows fit one statement (at least one)."""
+def _take_group(waiting: deque[_Waiting]) -> list[_Waiting]:
+    """The callers at the front of `waiting` whose rows fit one statement (at least one):
+    up to `LARGE_APPEND` rows, where the one-statement append stops being cheap."""
     group: list[_Waiting] = []
-    rows: list[Content] = []
-    while waiting and (not group or len(rows) + len(waiting[0][0]) <= MAX_GROUP_ROWS):
+    rows = 0
+    while waiting and (not group or rows + len(waiting[0][0]) <= LARGE_APPEND):
         entry = waiting.popleft()
         group.append(entry)
-        rows.extend(entry[0])
-    return group, rows
+        rows += len(entry[0])
+    return group
 
 
 def _settle(group: list[_Waiting], error: Exception | None) -> None:
