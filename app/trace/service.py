@@ -1,5 +1,5 @@
 """Trace rules: retrieve, search and `$match`, each audited before its answer leaves
-(a retrieve's row is written while its response renders; the others' rows commit with
+(a retrieve's row is written while the Spine answers; the others' rows commit with
 the request).
 
 Every NHS number a caller is shown gets an audit row (who, organisation, purpose,
@@ -14,9 +14,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit.service import AuditAction, audit_row, record, record_refusal, recording
+from app.audit.service import (
+    AuditAction,
+    audit_row,
+    record,
+    record_refusal,
+    recording,
+    write_now,
+)
 from app.auth.principal import Principal
-from app.fhir.errors import InvalidResourceId, NotFound
+from app.fhir.errors import FHIRError, InvalidResourceId, NotFound
 from app.settings import Settings
 from app.trace import repository
 from app.trace.bundles import match_bundle, search_bundle
@@ -28,6 +35,9 @@ from app.trace.schemas import DisclosedPatient, SearchsetBundle
 from app.trace.spine_client import RetrieveStatus, SearchParams, SpineClient
 from app.trace.spine_errors import InvalidatedResource
 from cci_common.identifiers import nhs_number
+
+# The row a retrieve writes as it is sent; a failure or a merged record adds another.
+RETRIEVE_REQUESTED = "retrieve requested"
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,18 @@ class MatchOutcome:
     grade: Grade | None
 
 
-async def _audit_failure(session: AsyncSession, principal: Principal, detail: str) -> None:
+async def _audit_failure(
+    session: AsyncSession, principal: Principal, number: str, detail: str
+) -> None:
     # The request's transaction rolls back with the error, so record on one of our own.
     sessionmaker = async_sessionmaker(session.bind, expire_on_commit=False)
     await record_refusal(
-        sessionmaker, principal, action=AuditAction.READ, resource_type="Patient", detail=detail
+        sessionmaker,
+        principal,
+        action=AuditAction.READ,
+        resource_type="Patient",
+        resource_id=number,
+        detail=detail,
     )
 
 
@@ -58,21 +75,39 @@ async def read_patient(
     requested = nhs_number.parse(number)
     if requested is None:
         raise InvalidResourceId(expression=["Patient.id"])
-    result = await spine.retrieve(requested)
-    if result.patient is None:
-        await _audit_failure(session, principal, f"retrieve {result.status.value}")
-        if result.status is RetrieveStatus.INVALIDATED:
-            raise InvalidatedResource()
-        raise NotFound()
-    # The audit row is written while the disclosed view is built and rendered.
-    audit = audit_row(
+    # Who asked for which child, and why, is known before the Spine answers, so that row
+    # is written while the Spine answers (and the view renders); leaving the block waits
+    # until it is durable, so nothing leaves unrecorded. An answer the row does not
+    # describe gets a row of its own: the new number of a merged record, or a failure.
+    asked = audit_row(
         principal,
         action=AuditAction.READ,
         resource_type="Patient",
-        resource_id=result.patient.nhs_number,
-        detail="retrieve (superseded number)" if result.superseded else "retrieve",
+        resource_id=requested,
+        detail=RETRIEVE_REQUESTED,
     )
-    async with recording(session, audit):
+    async with recording(session, asked):
+        try:
+            result = await spine.retrieve(requested)
+        except FHIRError as exc:
+            await _audit_failure(
+                session, principal, requested, f"retrieve failed: {exc.status_code}"
+            )
+            raise
+        if result.patient is None:
+            await _audit_failure(session, principal, requested, f"retrieve {result.status.value}")
+            if result.status is RetrieveStatus.INVALIDATED:
+                raise InvalidatedResource()
+            raise NotFound()
+        if result.superseded:
+            merged = audit_row(
+                principal,
+                action=AuditAction.READ,
+                resource_type="Patient",
+                resource_id=result.patient.nhs_number,
+                detail=f"retrieve (superseded number {requested})",
+            )
+            await write_now(session, [merged])
         patient = disclose(result.patient, principal.role)
         body = patient.model_dump(mode="json", by_alias=True, exclude_none=True)
     return PatientRead(patient, body, superseded_from=requested if result.superseded else None)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.scopes import AgencyRole
 from app.trace.spine_client import SpineClient
@@ -21,7 +22,7 @@ from tests.fixtures.fhir import assert_operation_outcome
 from tests.fixtures.live_server import live_server
 from tests.fixtures.spine import spine_settings
 from tests.fixtures.trace import SeededPeople, trace_settings
-from tests.trace.test_router import match_body
+from tests.trace.test_router import match_body, retrieve_rows
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def ok_or_outcome(response: httpx.Response) -> None:
 @pytest.mark.parametrize("faulty_spine", [{"fault_latency_ms": 1500}], indirect=True)
 async def test_slow_spine_gives_503_within_the_deadline(
     gateway_app: FastAPI, client: httpx.AsyncClient, auth_headers: AuthHeaders,
-    faulty_spine: str, seeded_people: SeededPeople,
+    faulty_spine: str, seeded_people: SeededPeople, engine: AsyncEngine,
 ) -> None:  # fmt: skip
     headers = await auth_headers(AgencyRole.HEALTH_UNSCHEDULED)
     settings = {"spine_read_timeout_seconds": 0.4, "spine_deadline_seconds": 1.0,
@@ -61,6 +62,11 @@ async def test_slow_spine_gives_503_within_the_deadline(
         read = await client.get(f"/Patient/{seeded_people.child.nhs_number}", headers=headers)
         assert time.monotonic() - started < 2.0
         assert_operation_outcome(read, 503, spine_code="SERVICE_UNAVAILABLE")
+        child = seeded_people.child.nhs_number
+        assert await retrieve_rows(engine, read) == [
+            (child, "0", "retrieve requested"),
+            (child, "4", "retrieve failed: 503"),
+        ]
         started = time.monotonic()
         body = match_body(seeded_people.child)
         matched = await client.post("/Patient/$match", json=body, headers=headers)

@@ -223,6 +223,50 @@ async def test_superseded_number_is_signalled(
     assert response.headers["X-Superseded-NHS-Number"] == old
 
 
+async def retrieve_rows(
+    engine: AsyncEngine, response: httpx.Response
+) -> list[tuple[str, str, str]]:
+    """(resource_id, outcome, detail) of the audit rows the read left, in chain order."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT resource_id, outcome, detail FROM audit_events "
+                "WHERE request_id = :request_id AND resource_type = 'Patient' ORDER BY seq"
+            ),
+            {"request_id": response.headers["X-Request-ID"]},
+        )
+        return [(r.resource_id, r.outcome, r.detail) for r in rows]
+
+
+async def test_read_audit_rows_say_what_was_asked_and_what_left(
+    client: httpx.AsyncClient,
+    health: dict[str, str],
+    seeded_people: SeededPeople,
+    engine: AsyncEngine,
+) -> None:
+    # The row naming the child asked for is written while the Spine answers; an answer
+    # it does not describe adds a row: the new number of a merged record, or a failure.
+    child = seeded_people.child.nhs_number
+    found = await client.get(f"/Patient/{child}", headers=health)
+    assert found.status_code == 200
+    assert await retrieve_rows(engine, found) == [(child, "0", "retrieve requested")]
+
+    old, new = seeded_people.superseded
+    merged = await client.get(f"/Patient/{old}", headers=health)
+    assert merged.status_code == 200
+    assert await retrieve_rows(engine, merged) == [
+        (old, "0", "retrieve requested"),
+        (new, "0", f"retrieve (superseded number {old})"),
+    ]
+
+    unknown = await client.get("/Patient/9111231130", headers=health)
+    assert unknown.status_code == 404
+    assert await retrieve_rows(engine, unknown) == [
+        ("9111231130", "0", "retrieve requested"),
+        ("9111231130", "4", "retrieve not-found"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("number", "status", "spine_code"),
     [
