@@ -147,13 +147,10 @@ def database_unavailable(error: BaseException) -> bool:
 
 
 def _has_work(session: AsyncSession) -> bool:
-    return bool(
-        session.in_transaction()
-        or session.info.get(_COMMIT_NEEDED)
-        or session.new
-        or session.dirty
-        or session.deleted
-    )
+    if session.info.get(_COMMIT_NEEDED) or session.new or session.dirty or session.deleted:
+        return True
+    # Statements on an autocommit connection committed as they ran.
+    return session.in_transaction() and not autocommits(session)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -43,7 +43,6 @@ from app.auth.tokens import (
     UnknownSigningKey,
     verify_access_token,
 )
-from app.db import SessionDep
 from app.fhir.errors import FHIRError, Forbidden, TooManyRequests, Unauthorized
 
 log = structlog.get_logger("app.auth")
@@ -85,7 +84,6 @@ async def _verified(request: Request, authorization: str | None) -> AccessTokenC
 async def authenticate(
     security_scopes: SecurityScopes,
     request: Request,
-    session: SessionDep,
     authorization: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
     # The end-user headers are read here rather than declared (see `app.auth.openapi`),
@@ -105,7 +103,10 @@ async def authenticate(
     statuses = auth_state(request).statuses
     cached, status = statuses.get(claims.client_id)
     if not cached:
-        status = await repository.client_status(session, claims.client_id)
+        # A session of its own: the route's session stays untouched, so a read that writes
+        # nothing else can still send its audit row through the writer.
+        async with request.app.state.sessionmaker() as lookup:
+            status = await repository.client_status(lookup, claims.client_id)
         statuses.put(claims.client_id, status)
     if status is not ClientStatus.ACTIVE:
         await _refuse(request, principal, security_scopes, "client is not active")
