@@ -5,12 +5,13 @@ success and rolls back on any exception, so an action and its audit row land
 together or not at all.
 """
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Sequence
+from functools import cache
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import ClauseElement, Connection, event
+from sqlalchemy import ClauseElement, Connection, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
@@ -27,6 +28,9 @@ from cci_common.database import conventional_metadata
 
 class Base(DeclarativeBase):
     metadata = conventional_metadata()
+
+
+ModelT = TypeVar("ModelT", bound=Base)
 
 
 # No ping per checkout (a round trip on every request): connections are recycled before
@@ -52,8 +56,8 @@ def create_sessionmaker(
 
 
 class DriverStatement:
-    """A statement compiled once to asyncpg's `$n` form, to run on the asyncpg connection
-    itself (`driver_connection`). For the few hot statements whose ORM execution (cache-key
+    """A statement compiled once to asyncpg's `$n` form, to run on an asyncpg connection
+    itself (`DriverConnectionDep`). For the few hot statements whose ORM execution (cache-key
     walk of a large statement, bind and result processing) costs more CPU than the
     database's work; JSON parameters are passed already serialised, as str."""
 
@@ -69,15 +73,17 @@ class DriverStatement:
         return [params[name] if name in params else self._fixed[name] for name in self._order]
 
 
-async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the session's, inside the session's transaction."""
-    connection = await session.connection()
-    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
-    if not adapted.autocommit and adapted._transaction is None:
-        # SQLAlchemy sends BEGIN with the first statement it runs; none has run yet.
-        await adapted._start_transaction()
-    driver: asyncpg.Connection = adapted.driver_connection
-    return driver
+def loaded(model: type[ModelT], rows: Sequence[asyncpg.Record]) -> list[ModelT]:
+    """Instances of `model` (transient: in no session) from the rows of a `select(model)`
+    run as a `DriverStatement`."""
+    keys = _attribute_keys(model)
+    return [model(**{keys[name]: value for name, value in row.items()}) for row in rows]
+
+
+@cache
+def _attribute_keys(model: type[Base]) -> dict[str, str]:
+    """Column name -> mapped attribute name."""
+    return {column.name: key for key, column in inspect(model).columns.items()}
 
 
 _AUTOCOMMIT = "cci.db.autocommit"
@@ -171,3 +177,27 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # "function" scope: commit before the response is sent, so a failed commit is an error
 # response and never a 200 for a write that did not land.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_driver_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """An asyncpg connection from the engine's pool with no transaction open: each
+    statement commits on its own. For hot paths whose every statement is a
+    `DriverStatement` and whose every write is one statement; for a flag read, the
+    session's checkout, isolation switch and ORM result processing cost as much CPU as
+    all the rest of the read."""
+    engine: AsyncEngine = request.app.state.engine
+    async with engine.connect() as connection:
+        pooled = await connection.get_raw_connection()
+        driver: asyncpg.Connection = pooled.driver_connection
+        try:
+            yield driver
+        finally:
+            if driver.is_closed():
+                # Lost (server restart, terminated backend): the pool cannot see errors
+                # raised past it, so drop the connection rather than hand it out again.
+                await connection.invalidate()
+
+
+DriverConnectionDep = Annotated[
+    asyncpg.Connection, Depends(get_driver_connection, scope="function")
+]

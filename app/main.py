@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         audit_writer = await AuditWriter.open(database_url)
+        app.state.audit_writer = audit_writer
         app.state.sessionmaker = create_sessionmaker(engine, info=session_info(audit_writer))
         spine_client = SpineClient.from_settings(settings)
         app.state.spine_client = spine_client

@@ -1,14 +1,17 @@
-"""The request's unit of work (`app.db`): statements sent on the asyncpg connection itself
-share the session's transaction, and a request commits only what it began."""
+"""Database plumbing (`app.db`): autocommit sessions, the driver connection a hot path runs
+on (each statement committed as it runs, a lost connection dropped from the pool), rows
+loaded as model instances, and a request that commits only what it began."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import column, select, table, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import bindparam, column, inspect, select, table, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.models import UsedAssertion
 from app.db import (
@@ -16,8 +19,9 @@ from app.db import (
     autocommit_unless_begun,
     autocommits,
     create_sessionmaker,
-    driver_connection,
+    get_driver_connection,
     get_session,
+    loaded,
 )
 
 NOTES = table("db_test_notes", column("note"))
@@ -37,41 +41,75 @@ async def _notes(engine: AsyncEngine) -> list[str]:
         return list((await session.scalars(select(NOTES.c.note))).all())
 
 
-INSERT = DriverStatement(text("INSERT INTO db_test_notes (note) VALUES (:note)"))
+ADD_NOTE = text("INSERT INTO db_test_notes (note) VALUES (:note)")
+INSERT = DriverStatement(ADD_NOTE)
 
 
-async def _add(session: AsyncSession, note: str) -> None:
-    connection = await driver_connection(session)
-    await connection.execute(INSERT.sql, *INSERT.args({"note": note}))
-
-
-async def test_a_driver_statement_first_in_a_transaction_rolls_back_with_it(
-    engine: AsyncEngine, notes: None
-) -> None:
-    async with create_sessionmaker(engine)() as session:
-        await session.begin()
-        await _add(session, "undone")  # no statement through SQLAlchemy before it
-        await session.execute(text("SELECT 1"))
-        await session.rollback()
-    assert await _notes(engine) == []
-
-
-async def test_a_driver_statement_on_an_autocommit_session_commits_at_once(
+async def test_a_statement_on_an_autocommit_session_commits_at_once(
     engine: AsyncEngine, notes: None
 ) -> None:
     async with create_sessionmaker(engine)() as session:
         assert await autocommit_unless_begun(session)
         assert autocommits(session)
-        await _add(session, "kept")
+        await session.execute(ADD_NOTE, {"note": "kept"})
         assert await _notes(engine) == ["kept"]  # another connection sees it already
         await session.rollback()
         assert not autocommits(session)
     assert await _notes(engine) == ["kept"]
 
 
+async def test_a_driver_connection_commits_each_statement_and_returns_clean(
+    engine: AsyncEngine, notes: None
+) -> None:
+    connections = get_driver_connection(_request(engine))
+    connection = await anext(connections)
+    await connection.execute(INSERT.sql, *INSERT.args({"note": "kept"}))
+    assert await _notes(engine) == ["kept"]  # committed as it ran
+    with pytest.raises(StopAsyncIteration):
+        await anext(connections)
+    assert not connection.is_in_transaction()
+
+
+async def test_a_lost_driver_connection_is_dropped_from_the_pool(engine: AsyncEngine) -> None:
+    connections = get_driver_connection(_request(engine))
+    connection = await anext(connections)
+    backend = await connection.fetchval("SELECT pg_backend_pid()")
+    async with engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    for _ in range(100):  # the server's goodbye arrives on its own
+        if connection.is_closed():
+            break
+        await asyncio.sleep(0.01)
+    with pytest.raises(asyncpg.InterfaceError) as lost:
+        await connection.fetchval("SELECT 1")
+    with pytest.raises(asyncpg.InterfaceError):
+        await connections.athrow(lost.value)
+    # Every pooled connection works: the dead one was not handed back.
+    async with engine.connect() as one, engine.connect() as two:
+        for again in (one, two):
+            assert await again.scalar(text("SELECT pg_backend_pid()")) != backend
+
+
+async def test_rows_load_as_transient_model_instances(engine: AsyncEngine) -> None:
+    statement = DriverStatement(
+        select(UsedAssertion).where(UsedAssertion.client_id == bindparam("client"))
+    )
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    async with create_sessionmaker(engine)() as session:
+        session.add(UsedAssertion(client_id="loaded", jti="j-2", expires_at=expires))
+        await session.commit()
+    connections = get_driver_connection(_request(engine))
+    connection = await anext(connections)
+    rows = await connection.fetch(statement.sql, *statement.args({"client": "loaded"}))
+    await connections.aclose()
+    [used] = loaded(UsedAssertion, rows)
+    assert (used.client_id, used.jti, used.expires_at) == ("loaded", "j-2", expires)
+    assert inspect(used).transient
+
+
 def _request(engine: AsyncEngine) -> Any:
-    sessions = create_sessionmaker(engine)
-    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(sessionmaker=sessions)))
+    state = SimpleNamespace(sessionmaker=create_sessionmaker(engine), engine=engine)
+    return SimpleNamespace(app=SimpleNamespace(state=state))
 
 
 async def test_the_request_commits_an_object_it_added_though_nothing_began(

@@ -10,6 +10,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -160,7 +161,16 @@ def _subscription(owner: str, *, end: datetime | None = None) -> Subscription:
     )  # fmt: skip
 
 
-async def test_concurrent_unscheduled_reads_notify_each_la_once(engine: AsyncEngine) -> None:
+@asynccontextmanager
+async def driver(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection with no transaction, as `app.db.get_driver_connection` gives."""
+    async with engine.connect() as connection:
+        yield (await connection.get_raw_connection()).driver_connection
+
+
+async def test_concurrent_unscheduled_reads_notify_each_la_once(
+    engine: AsyncEngine, audit_writer: AuditWriter
+) -> None:
     sessions = create_sessionmaker(engine)
     async with sessions() as session:
         # LA one: a plan on the number and one uploaded under it before a merge re-pointed it.
@@ -173,12 +183,11 @@ async def test_concurrent_unscheduled_reads_notify_each_la_once(engine: AsyncEng
     settings = Settings(cpis_notification_window_hours=24)
 
     async def read() -> int:
-        async with sessions() as session:
+        async with driver(engine) as connection:
             found = await search_flags(
-                session, reader, CHILD, declared_unscheduled=None, include_access=False,
-                settings=settings, now=datetime.now(UTC),
+                connection, audit_writer, reader, CHILD, declared_unscheduled=None,
+                include_access=False, settings=settings, now=datetime.now(UTC),
             )  # fmt: skip
-            await session.commit()
             return len(found.flags)
 
     assert await asyncio.gather(*(read() for _ in range(10))) == [3] * 10
@@ -315,7 +324,7 @@ async def test_savepoint_rows_wait_for_the_outer_commit_and_vanish_with_a_rollba
 
 
 async def test_an_unscheduled_read_is_not_held_up_by_an_update_in_progress(
-    engine: AsyncEngine,
+    engine: AsyncEngine, audit_writer: AuditWriter
 ) -> None:
     sessions = create_sessionmaker(engine)
     plan = _plan(LA_ONE, "A")
@@ -326,13 +335,12 @@ async def test_an_unscheduled_read_is_not_held_up_by_an_update_in_progress(
     async with sessions() as updating:
         # An LA's update holds its plan, e.g. while it waits for the Spine's verification.
         assert await get_owned(updating, plan.id, LA_ONE, for_update=True) is not None
-        async with sessions() as reading:
+        async with driver(engine) as reading:
             read = search_flags(
-                reading, reader, CHILD, declared_unscheduled=None, include_access=False,
-                settings=Settings(), now=datetime.now(UTC),
+                reading, audit_writer, reader, CHILD, declared_unscheduled=None,
+                include_access=False, settings=Settings(), now=datetime.now(UTC),
             )  # fmt: skip
             found = await asyncio.wait_for(read, timeout=3)
-            await reading.commit()
         await updating.rollback()
     assert [flag.id for flag in found.flags] == [plan.id]
     async with sessions() as session:

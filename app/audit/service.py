@@ -24,8 +24,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
@@ -41,6 +42,16 @@ from app.db import autocommits, commit_needed, database_begun
 _PENDING = "cci.audit.pending"
 _WRITER = "cci.audit.writer"
 _SAVEPOINTS = "cci.audit.savepoints"  # open savepoint -> rows queued before it began
+
+
+async def get_audit_writer(request: Request) -> AuditWriter:
+    """The application's writer (`AuditWriterDep`), for a route whose rows never share a
+    transaction (it runs on `app.db.DriverConnectionDep`)."""
+    writer: AuditWriter = request.app.state.audit_writer
+    return writer
+
+
+AuditWriterDep = Annotated[AuditWriter, Depends(get_audit_writer)]
 
 
 def session_info(writer: AuditWriter) -> dict[str, Any]:

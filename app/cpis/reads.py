@@ -15,17 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from app.audit.chain import Content
-from app.audit.service import AuditAction, audit_row, write_now
+from app.audit.service import AuditAction, audit_row
+from app.audit.writer import AuditWriter
 from app.auth.principal import Principal
 from app.auth.scopes import AgencyRole
 from app.cpis import repository
 from app.cpis.models import AccessEvent, Flag
 from app.cpis.notifications import access_notification
 from app.cpis.rules import england_today
-from app.db import autocommit_unless_begun
 from app.settings import Environment, Settings
 
 
@@ -52,7 +52,8 @@ def records_reads(settings: Settings) -> bool:
 
 
 async def search_flags(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
+    writer: AuditWriter,
     principal: Principal,
     number: str,
     *,
@@ -61,23 +62,24 @@ async def search_flags(
     settings: Settings,
     now: datetime,
 ) -> FlagSearch:
-    # Every write below is one statement carrying its own audit row (or the audit row
-    # alone), so none needs a transaction around it.
-    await autocommit_unless_begun(session)
+    """Runs on `connection` with no transaction around it (`app.db.DriverConnectionDep`):
+    every write below is one statement carrying its own audit row, or the audit rows
+    alone, which go through the writer."""
     today = england_today(now)
-    flags = await repository.find_for_subject(session, number, principal, today)
+    flags = await repository.find_for_subject(connection, number, principal, today)
     result = FlagSearch(flags, is_unscheduled(principal, declared_unscheduled))
     if records_reads(settings):
-        await _record(session, principal, number, result, settings, now)
+        await _record(connection, writer, principal, number, result, settings, now)
     if include_access:
         visible = [f.id for f in flags if repository.access_history_visible(principal, f)]
-        for event in await repository.latest_access(session, visible):
+        for event in await repository.latest_access(connection, visible):
             result.access.setdefault(event.flag_id, []).append(event)
     return result
 
 
 async def _record(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
+    writer: AuditWriter,
     principal: Principal,
     number: str,
     result: FlagSearch,
@@ -103,7 +105,7 @@ async def _record(
 
     if not result.unscheduled or not result.flags:
         owners: list[str | None] = list(by_owner) or [None]
-        await write_now(session, [audited(owner) for owner in owners])
+        await writer.append([audited(owner) for owner in owners])
         return
     window = timedelta(hours=settings.cpis_notification_window_hours)
     for owner, flags in by_owner.items():
@@ -113,5 +115,5 @@ async def _record(
         )
         read = repository.UnscheduledRead(flags, child, notification_id, notification)
         await repository.record_unscheduled_read(
-            session, principal, read, now=now, window=window, audit=audited(owner)
+            connection, principal, read, now=now, window=window, audit=audited(owner)
         )

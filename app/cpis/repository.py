@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
+import asyncpg
 import orjson
 from sqlalchemy import (
     ARRAY,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    any_,
     bindparam,
     delete,
     false,
@@ -51,7 +53,7 @@ from app.cpis.models import (
     Subscription,
 )
 from app.cpis.profile import FlagStatus, NotificationKind
-from app.db import Base, DriverStatement, driver_connection
+from app.db import Base, DriverStatement, loaded
 
 ACCESS_HISTORY_SIZE = 25  # CP-IS shows the 25 most recent accesses (facts B2)
 READER_ROLES = frozenset(
@@ -85,11 +87,16 @@ def readable_by(role: AgencyRole) -> ColumnElement[bool]:
     return false()
 
 
-# Built once per role (the read hot path): only parameters change per request.
+# Built and compiled once per role (the read hot path): only parameters change per request.
 _FIND_FOR_SUBJECT = {
-    role: select(Flag)
-    .where(or_(Flag.nhs_number == _NUMBER, Flag.uploaded_nhs_number == _NUMBER), readable_by(role))
-    .order_by(Flag.period_start.desc(), Flag.id)
+    role: DriverStatement(
+        select(Flag)
+        .where(
+            or_(Flag.nhs_number == _NUMBER, Flag.uploaded_nhs_number == _NUMBER),
+            readable_by(role),
+        )
+        .order_by(Flag.period_start.desc(), Flag.id)
+    )
     for role in AgencyRole
 }
 
@@ -101,12 +108,12 @@ def access_history_visible(principal: Principal, flag: Flag) -> bool:
 
 
 async def find_for_subject(
-    session: AsyncSession, number: str, principal: Principal, today: date
-) -> Sequence[Flag]:
+    connection: asyncpg.Connection, number: str, principal: Principal, today: date
+) -> list[Flag]:
     """Plans on this NHS number, or uploaded under it before a merge re-pointed them."""
     query = _FIND_FOR_SUBJECT[principal.role]
     parameters = {"number": number, "today": today, "ods": principal.ods_code}
-    return (await session.scalars(query, parameters)).all()
+    return loaded(Flag, await connection.fetch(query.sql, *query.args(parameters)))
 
 
 _OWNED = select(Flag).where(Flag.id == bindparam("id"), Flag.owner_ods == _ODS)
@@ -140,12 +147,8 @@ async def exists_elsewhere(session: AsyncSession, flag_id: uuid.UUID) -> bool:
     return (await session.scalar(select(func.count()).where(Flag.id == flag_id))) == 1
 
 
-async def latest_access(
-    session: AsyncSession, flag_ids: Sequence[uuid.UUID]
-) -> Sequence[AccessEvent]:
-    """The most recent accesses per flag, newest first (at most ACCESS_HISTORY_SIZE each)."""
-    if not flag_ids:
-        return []
+def _latest_access_statement() -> Select[AccessEvent]:
+    ids = bindparam("flag_ids", type_=ARRAY(UUID(as_uuid=True)))
     ranked = (
         select(
             AccessEvent.id,
@@ -153,16 +156,28 @@ async def latest_access(
             .over(partition_by=AccessEvent.flag_id, order_by=AccessEvent.recorded_at.desc())
             .label("rank"),
         )
-        .where(AccessEvent.flag_id.in_(flag_ids))
+        .where(AccessEvent.flag_id == any_(ids))
         .subquery()
     )
-    query = (
+    return (
         select(AccessEvent)
         .join(ranked, ranked.c.id == AccessEvent.id)
         .where(ranked.c.rank <= ACCESS_HISTORY_SIZE)
         .order_by(AccessEvent.flag_id, AccessEvent.recorded_at.desc())
     )
-    return (await session.scalars(query)).all()
+
+
+_LATEST_ACCESS = DriverStatement(_latest_access_statement())
+
+
+async def latest_access(
+    connection: asyncpg.Connection, flag_ids: Sequence[uuid.UUID]
+) -> list[AccessEvent]:
+    """The most recent accesses per flag, newest first (at most ACCESS_HISTORY_SIZE each)."""
+    if not flag_ids:
+        return []
+    rows = await connection.fetch(_LATEST_ACCESS.sql, *_LATEST_ACCESS.args({"flag_ids": flag_ids}))
+    return loaded(AccessEvent, rows)
 
 
 def _table(model: type[Base]) -> Table:
@@ -314,7 +329,7 @@ class UnscheduledRead:
 
 
 async def record_unscheduled_read(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     principal: Principal,
     read: UnscheduledRead,
     *,
@@ -343,7 +358,6 @@ async def record_unscheduled_read(
         "resource": orjson.dumps(read.notification).decode(),
     }
     parameters |= audit_repository.riding_params(audit)
-    connection = await driver_connection(session)
     landed = await connection.fetchval(_UNSCHEDULED_READ.sql, *_UNSCHEDULED_READ.args(parameters))
     if landed is None:
         raise RuntimeError("the read's audit row was not appended")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, Header, Query, Request, Response
 
+from app.audit.service import AuditWriterDep
 from app.auth.dependencies import FlagReader, FlagWriter
 from app.cpis import batch, reads, service
 from app.cpis.bundles import flag_searchset, flag_view
@@ -23,7 +24,7 @@ from app.cpis.search import access_flag, search_number
 from app.cpis.service import WriteResult
 from app.cpis.subscription_router import router as subscription_router
 from app.cpis.verification import SubjectLookup
-from app.db import SessionDep
+from app.db import DriverConnectionDep, SessionDep
 from app.fhir.errors import InvalidValue
 from app.fhir.responses import FHIRResponse
 from app.fhir.routing import fhir_interaction, fhir_router, search_param
@@ -79,8 +80,11 @@ def _written(request: Request, result: WriteResult) -> FHIRResponse:
 )
 async def search_flags(
     request: Request,
-    session: SessionDep,
+    # Before the connection: an uncached client status is looked up on a session of its
+    # own, which must not wait for a second pooled connection while this one is held.
     principal: FlagReader,
+    connection: DriverConnectionDep,
+    writer: AuditWriterDep,
     patient: Annotated[str | None, Query(max_length=80)] = None,
     subject_identifier: Annotated[
         str | None, Query(alias="subject:identifier", max_length=120)
@@ -102,7 +106,8 @@ async def search_flags(
     now = datetime.now(UTC)
     settings = _settings(request)
     result = await reads.search_flags(
-        session,
+        connection,
+        writer,
         principal,
         number,
         declared_unscheduled=access_flag(unscheduled),

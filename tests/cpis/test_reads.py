@@ -1,5 +1,6 @@
 """Care-setting reads: current plans only, access events, notification windows, disclosure."""
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -12,9 +13,11 @@ from app.auth.scopes import AgencyRole
 from app.cpis.models import AccessEvent, Flag, Notification
 from app.cpis.profile import NO_FLAG_IS_NOT_SAFETY, PlanType
 from app.cpis.rules import adult_on, is_current
+from app.main import create_app
 from cci_common.identifiers import nhs_number
 from tests.cpis.helpers import SCHEDULED, UNSCHEDULED, access_in, flags_in, searchset
-from tests.fixtures.auth import AuthHeaders
+from tests.fixtures.app import gateway_settings
+from tests.fixtures.auth import AuthHeaders, end_user_headers, fetch_token, register_client_in
 from tests.fixtures.cpis import CHILD, PDSRecords, flag_resource, spine_patient
 from tests.fixtures.fhir import assert_operation_outcome
 
@@ -199,3 +202,20 @@ async def test_reads_by_a_superseded_number_follow_the_surviving_record(
     for number in (surviving, CHILD):
         [flag] = flags_in(searchset(await client.get(f"/Flag?patient={number}", headers=reader)))
         assert flag["subject"]["identifier"]["value"] == surviving
+
+
+async def test_a_read_takes_one_pooled_connection_at_a_time(database_url: str) -> None:
+    # An uncached client status is looked up on a session of its own; a read holding its
+    # connection meanwhile would wait for a second one that a busy pool never frees.
+    settings = gateway_settings(
+        database_url, db_pool_size=1, db_max_overflow=0, client_status_cache_seconds=0
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            reader = await register_client_in(app, AgencyRole.HEALTH_UNSCHEDULED)
+            headers = {"Authorization": f"Bearer {await fetch_token(http, reader)}"}
+            read = http.get(SEARCH, headers=headers | end_user_headers())
+            response = await asyncio.wait_for(read, timeout=10)
+    assert response.status_code == 200, response.text
