@@ -5,7 +5,7 @@ success and rolls back on any exception, so an action and its audit row land
 together or not at all.
 """
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -179,7 +179,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_driver_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+async def get_driver_connection(request: Request) -> AsyncGenerator[asyncpg.Connection]:
     """An asyncpg connection from the engine's pool with no transaction open: each
     statement commits on its own. For hot paths whose every statement is a
     `DriverStatement` and whose every write is one statement; for a flag read, the
