@@ -274,24 +274,18 @@ def _patient_read() -> Content:
 async def test_a_row_recorded_meanwhile_is_durable_when_the_block_ends(
     engine: AsyncEngine, audit_writer: AuditWriter
 ) -> None:
-    sessions = create_sessionmaker(engine, info=session_info(audit_writer))
-    async with sessions() as session:
-        async with recording(session, _patient_read()):
-            pass
-        # Not committed yet, yet already durable: another connection sees it.
-        async with sessions() as other:
-            assert (await other.scalars(select(AuditEventRow.action))).all() == ["read"]
-        await session.commit()
+    async with recording(audit_writer, _patient_read()):
+        pass
+    async with create_sessionmaker(engine)() as other:
+        assert (await other.scalars(select(AuditEventRow.action))).all() == ["read"]
 
 
 async def test_a_failed_write_meanwhile_fails_the_block(engine: AsyncEngine) -> None:
     missing = engine.url.set(database="cci_no_such_database")
     failing = AuditWriter(asyncpg_dsn(missing.render_as_string(hide_password=False)))
-    sessions = create_sessionmaker(engine, info=session_info(failing))
-    async with sessions() as session:
-        with pytest.raises(asyncpg.InvalidCatalogNameError):
-            async with recording(session, _patient_read()):
-                pass
+    with pytest.raises(asyncpg.InvalidCatalogNameError):
+        async with recording(failing, _patient_read()):
+            pass
 
 
 async def test_savepoint_rows_wait_for_the_outer_commit_and_vanish_with_a_rollback(

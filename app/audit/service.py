@@ -161,17 +161,11 @@ async def record(
 
 
 @asynccontextmanager
-async def recording(session: AsyncSession, content: Content) -> AsyncIterator[None]:
+async def recording(writer: AuditWriter, content: Content) -> AsyncIterator[None]:
     """Audit an access that writes nothing else (a read from the Spine) while the block
-    prepares the response: the row (`audit_row`) is written on its own transaction
-    meanwhile, and leaving the block waits until it is durable (raising if it failed),
-    so nothing the block made may leave before its audit row. In a session with a
-    transaction of its own, the row is queued as `record` does."""
-    writer = _writer_if_alone(session.sync_session)
-    if writer is None:
-        queue(session, content)
-        yield
-        return
+    works: the row (`audit_row`) is written by `writer`, a transaction of its own, and
+    leaving the block waits until it is durable (raising if it failed), so nothing the
+    block made may leave before its audit row."""
     written = asyncio.ensure_future(writer.append([content]))
     try:
         # One turn of the event loop sends the statement; the block's work then runs
@@ -186,18 +180,6 @@ def queue(session: AsyncSession, content: Content) -> None:
     """Queue an audit row (`audit_row`) on `session`, to be appended when it commits."""
     session.sync_session.info.setdefault(_PENDING, []).append(content)
     commit_needed(session)
-
-
-async def write_now(session: AsyncSession, contents: list[Content]) -> None:
-    """Write audit rows at once when the session has no transaction to share them with
-    (nothing begun, or each statement autocommits: `app.db.autocommit_unless_begun`),
-    as a transaction of their own; otherwise queue them for the session's commit."""
-    writer = _writer_if_alone(session.sync_session)
-    if writer is not None:
-        await writer.append(contents)
-        return
-    for content in contents:
-        queue(session, content)
 
 
 def _writer_if_alone(session: Session) -> AuditWriter | None:

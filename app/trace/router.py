@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Body, Path, Request, Response
 
+from app.audit.service import AuditWriterDep
 from app.auth.dependencies import PatientReader
 from app.db import SessionDep
 from app.fhir.errors import InvalidResourceId
@@ -53,13 +54,13 @@ SEARCH_PARAMS = [
 async def read_patient(
     nhs_number: Annotated[str, Path(max_length=20, description="The NHS number (10 digits)")],
     principal: PatientReader,
-    session: SessionDep,
+    writer: AuditWriterDep,
     spine: SpineClientDep,
 ) -> FHIRResponse:
     """Retrieve a child's demographics from the Spine, disclosed per the caller's role."""
     if not nhs_number.isdigit():
         raise InvalidResourceId(expression=["Patient.id"])
-    read = await service.read_patient(session, spine, principal, nhs_number)
+    read = await service.read_patient(writer, spine, principal, nhs_number)
     headers = {SUPERSEDED_HEADER: read.superseded_from} if read.superseded_from else None
     # Rendered by the service while the audit row was written; the response model above
     # documents it.

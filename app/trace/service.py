@@ -12,16 +12,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import (
-    AuditAction,
-    audit_row,
-    record,
-    record_refusal,
-    recording,
-    write_now,
-)
+from app.audit.service import AuditAction, AuditOutcome, audit_row, record, recording
+from app.audit.writer import AuditWriter
 from app.auth.principal import Principal
 from app.fhir.errors import FHIRError, InvalidResourceId, NotFound
 from app.settings import Settings
@@ -55,22 +49,21 @@ class MatchOutcome:
 
 
 async def _audit_failure(
-    session: AsyncSession, principal: Principal, number: str, detail: str
+    writer: AuditWriter, principal: Principal, number: str, detail: str
 ) -> None:
-    # The request's transaction rolls back with the error, so record on one of our own.
-    sessionmaker = async_sessionmaker(session.bind, expire_on_commit=False)
-    await record_refusal(
-        sessionmaker,
+    failed = audit_row(
         principal,
         action=AuditAction.READ,
         resource_type="Patient",
         resource_id=number,
+        outcome=AuditOutcome.MINOR_FAILURE,
         detail=detail,
     )
+    await writer.append([failed])
 
 
 async def read_patient(
-    session: AsyncSession, spine: SpineClient, principal: Principal, number: str
+    writer: AuditWriter, spine: SpineClient, principal: Principal, number: str
 ) -> PatientRead:
     requested = nhs_number.parse(number)
     if requested is None:
@@ -86,16 +79,16 @@ async def read_patient(
         resource_id=requested,
         detail=RETRIEVE_REQUESTED,
     )
-    async with recording(session, asked):
+    async with recording(writer, asked):
         try:
             result = await spine.retrieve(requested)
         except FHIRError as exc:
             await _audit_failure(
-                session, principal, requested, f"retrieve failed: {exc.status_code}"
+                writer, principal, requested, f"retrieve failed: {exc.status_code}"
             )
             raise
         if result.patient is None:
-            await _audit_failure(session, principal, requested, f"retrieve {result.status.value}")
+            await _audit_failure(writer, principal, requested, f"retrieve {result.status.value}")
             if result.status is RetrieveStatus.INVALIDATED:
                 raise InvalidatedResource()
             raise NotFound()
@@ -107,7 +100,7 @@ async def read_patient(
                 resource_id=result.patient.nhs_number,
                 detail=f"retrieve (superseded number {requested})",
             )
-            await write_now(session, [merged])
+            await writer.append([merged])
         patient = disclose(result.patient, principal.role)
         body = patient.model_dump(mode="json", by_alias=True, exclude_none=True)
     return PatientRead(patient, body, superseded_from=requested if result.superseded else None)
