@@ -2,7 +2,9 @@
 
 The request owns the transaction: services flush, the dependency commits on
 success and rolls back on any exception, so an action and its audit row land
-together or not at all.
+together or not at all. A hot read whose every write is one statement (a flag
+search) skips the session: it runs compiled statements (`DriverStatement`) on a
+pooled asyncpg connection with no transaction open (`DriverConnectionDep`).
 """
 
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
