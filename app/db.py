@@ -4,10 +4,11 @@ The request owns the transaction: services flush, the dependency commits on
 success and rolls back on any exception, so an action and its audit row land
 together or not at all. A hot read whose every write is one statement (a flag
 search) skips the session: it runs compiled statements (`DriverStatement`) on a
-pooled asyncpg connection with no transaction open (`DriverConnectionDep`).
+pooled asyncpg connection with no transaction open (`driver_connection`).
 """
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -59,7 +60,7 @@ def create_sessionmaker(
 
 class DriverStatement:
     """A statement compiled once to asyncpg's `$n` form, to run on an asyncpg connection
-    itself (`DriverConnectionDep`). For the few hot statements whose ORM execution (cache-key
+    itself (`driver_connection`). For the few hot statements whose ORM execution (cache-key
     walk of a large statement, bind and result processing) costs more CPU than the
     database's work; JSON parameters are passed already serialised, as str."""
 
@@ -181,13 +182,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_driver_connection(request: Request) -> AsyncGenerator[asyncpg.Connection]:
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     """An asyncpg connection from the engine's pool with no transaction open: each
     statement commits on its own. For hot paths whose every statement is a
     `DriverStatement` and whose every write is one statement; for a flag read, the
     session's checkout, isolation switch and ORM result processing cost as much CPU as
-    all the rest of the read."""
-    engine: AsyncEngine = request.app.state.engine
+    all the rest of the read. A route opens it in its body rather than as a dependency,
+    so the connection goes back before the response renders."""
     async with engine.connect() as connection:
         pooled = await connection.get_raw_connection()
         driver: asyncpg.Connection = pooled.driver_connection
@@ -198,8 +200,3 @@ async def get_driver_connection(request: Request) -> AsyncGenerator[asyncpg.Conn
                 # Lost (server restart, terminated backend): the pool cannot see errors
                 # raised past it, so drop the connection rather than hand it out again.
                 await connection.invalidate()
-
-
-DriverConnectionDep = Annotated[
-    asyncpg.Connection, Depends(get_driver_connection, scope="function")
-]

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import bindparam, column, inspect, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +18,7 @@ from app.db import (
     autocommit_unless_begun,
     autocommits,
     create_sessionmaker,
-    get_driver_connection,
+    driver_connection,
     get_session,
     loaded,
 )
@@ -61,29 +60,26 @@ async def test_a_statement_on_an_autocommit_session_commits_at_once(
 async def test_a_driver_connection_commits_each_statement_and_returns_clean(
     engine: AsyncEngine, notes: None
 ) -> None:
-    connections = get_driver_connection(_request(engine))
-    connection = await anext(connections)
-    await connection.execute(INSERT.sql, *INSERT.args({"note": "kept"}))
-    assert await _notes(engine) == ["kept"]  # committed as it ran
-    with pytest.raises(StopAsyncIteration):
-        await anext(connections)
+    async with driver_connection(engine) as connection:
+        await connection.execute(INSERT.sql, *INSERT.args({"note": "kept"}))
+        assert await _notes(engine) == ["kept"]  # committed as it ran
     assert not connection.is_in_transaction()
 
 
 async def test_a_lost_driver_connection_is_dropped_from_the_pool(engine: AsyncEngine) -> None:
-    connections = get_driver_connection(_request(engine))
-    connection = await anext(connections)
-    backend = await connection.fetchval("SELECT pg_backend_pid()")
-    async with engine.connect() as other:
-        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-    for _ in range(100):  # the server's goodbye arrives on its own
-        if connection.is_closed():
-            break
-        await asyncio.sleep(0.01)
-    with pytest.raises(asyncpg.InterfaceError) as lost:
-        await connection.fetchval("SELECT 1")
-    with pytest.raises(asyncpg.InterfaceError):
-        await connections.athrow(lost.value)
+    async def lose_connection() -> int:
+        async with driver_connection(engine) as connection:
+            backend: int = await connection.fetchval("SELECT pg_backend_pid()")
+            async with engine.connect() as other:
+                await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            for _ in range(100):  # the server's goodbye arrives on its own
+                if connection.is_closed():
+                    break
+                await asyncio.sleep(0.01)
+            assert connection.is_closed()
+            return backend
+
+    backend = await lose_connection()
     # Every pooled connection works: the dead one was not handed back.
     async with engine.connect() as one, engine.connect() as two:
         for again in (one, two):
@@ -98,18 +94,16 @@ async def test_rows_load_as_transient_model_instances(engine: AsyncEngine) -> No
     async with create_sessionmaker(engine)() as session:
         session.add(UsedAssertion(client_id="loaded", jti="j-2", expires_at=expires))
         await session.commit()
-    connections = get_driver_connection(_request(engine))
-    connection = await anext(connections)
-    rows = await connection.fetch(statement.sql, *statement.args({"client": "loaded"}))
-    await connections.aclose()
+    async with driver_connection(engine) as connection:
+        rows = await connection.fetch(statement.sql, *statement.args({"client": "loaded"}))
     [used] = loaded(UsedAssertion, rows)
     assert (used.client_id, used.jti, used.expires_at) == ("loaded", "j-2", expires)
     assert inspect(used).transient
 
 
 def _request(engine: AsyncEngine) -> Any:
-    state = SimpleNamespace(sessionmaker=create_sessionmaker(engine), engine=engine)
-    return SimpleNamespace(app=SimpleNamespace(state=state))
+    sessions = create_sessionmaker(engine)
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(sessionmaker=sessions)))
 
 
 async def test_the_request_commits_an_object_it_added_though_nothing_began(

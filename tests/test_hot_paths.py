@@ -10,7 +10,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -59,7 +58,7 @@ from app.cpis.models import (
 from app.cpis.profile import FlagStatus, PlanType
 from app.cpis.reads import search_flags
 from app.cpis.repository import get_owned
-from app.db import create_sessionmaker
+from app.db import create_sessionmaker, driver_connection
 from app.settings import Settings
 from tests.fixtures.auth import RegisterClient, end_user_headers, fetch_token
 
@@ -161,13 +160,6 @@ def _subscription(owner: str, *, end: datetime | None = None) -> Subscription:
     )  # fmt: skip
 
 
-@asynccontextmanager
-async def driver(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection with no transaction, as `app.db.get_driver_connection` gives."""
-    async with engine.connect() as connection:
-        yield (await connection.get_raw_connection()).driver_connection
-
-
 async def test_concurrent_unscheduled_reads_notify_each_la_once(
     engine: AsyncEngine, audit_writer: AuditWriter
 ) -> None:
@@ -183,7 +175,7 @@ async def test_concurrent_unscheduled_reads_notify_each_la_once(
     settings = Settings(cpis_notification_window_hours=24)
 
     async def read() -> int:
-        async with driver(engine) as connection:
+        async with driver_connection(engine) as connection:
             found = await search_flags(
                 connection, audit_writer, reader, CHILD, declared_unscheduled=None,
                 include_access=False, settings=settings, now=datetime.now(UTC),
@@ -329,7 +321,7 @@ async def test_an_unscheduled_read_is_not_held_up_by_an_update_in_progress(
     async with sessions() as updating:
         # An LA's update holds its plan, e.g. while it waits for the Spine's verification.
         assert await get_owned(updating, plan.id, LA_ONE, for_update=True) is not None
-        async with driver(engine) as reading:
+        async with driver_connection(engine) as reading:
             read = search_flags(
                 reading, audit_writer, reader, CHILD, declared_unscheduled=None,
                 include_access=False, settings=Settings(), now=datetime.now(UTC),

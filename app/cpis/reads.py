@@ -62,7 +62,7 @@ async def search_flags(
     settings: Settings,
     now: datetime,
 ) -> FlagSearch:
-    """Runs on `connection` with no transaction around it (`app.db.DriverConnectionDep`):
+    """Runs on `connection` with no transaction around it (`app.db.driver_connection`):
     every write below is one statement carrying its own audit row, or the audit rows
     alone, which go through the writer."""
     today = england_today(now)

@@ -24,7 +24,7 @@ from app.cpis.search import access_flag, search_number
 from app.cpis.service import WriteResult
 from app.cpis.subscription_router import router as subscription_router
 from app.cpis.verification import SubjectLookup
-from app.db import DriverConnectionDep, SessionDep
+from app.db import SessionDep, driver_connection
 from app.fhir.errors import InvalidValue
 from app.fhir.responses import FHIRResponse
 from app.fhir.routing import fhir_interaction, fhir_router, search_param
@@ -80,10 +80,7 @@ def _written(request: Request, result: WriteResult) -> FHIRResponse:
 )
 async def search_flags(
     request: Request,
-    # Before the connection: an uncached client status is looked up on a session of its
-    # own, which must not wait for a second pooled connection while this one is held.
     principal: FlagReader,
-    connection: DriverConnectionDep,
     writer: AuditWriterDep,
     patient: Annotated[str | None, Query(max_length=80)] = None,
     subject_identifier: Annotated[
@@ -103,18 +100,22 @@ async def search_flags(
     The absence of a flag is not evidence that a child is safe.
     """
     number = search_number(patient, subject_identifier)
+    declared = access_flag(unscheduled)
     now = datetime.now(UTC)
     settings = _settings(request)
-    result = await reads.search_flags(
-        connection,
-        writer,
-        principal,
-        number,
-        declared_unscheduled=access_flag(unscheduled),
-        include_access=revinclude == "AuditEvent:entity",
-        settings=settings,
-        now=now,
-    )
+    # The connection is taken after the token check, which may look up the client's
+    # status on a session of its own: never two pooled connections held at once.
+    async with driver_connection(request.app.state.engine) as connection:
+        result = await reads.search_flags(
+            connection,
+            writer,
+            principal,
+            number,
+            declared_unscheduled=declared,
+            include_access=revinclude == "AuditEvent:entity",
+            settings=settings,
+            now=now,
+        )
     body = flag_searchset(
         principal,
         result,
