@@ -21,7 +21,6 @@ Refusals after the token is verified are audited on a transaction of their own.
 Routes record their own successful accesses with `app.audit.service.record`.
 """
 
-from dataclasses import replace
 from typing import Annotated
 
 import structlog
@@ -100,19 +99,19 @@ async def authenticate(
     )
     structlog.contextvars.bind_contextvars(client_id=claims.client_id, role=claims.role.value)
 
-    statuses = auth_state(request).statuses
-    cached, status = statuses.get(claims.client_id)
+    state = auth_state(request)
+    cached, status = state.statuses.get(claims.client_id)
     if not cached:
         # A session of its own: the route's session stays untouched, so a read that writes
         # nothing else can still send its audit row through the writer.
         async with request.app.state.sessionmaker() as lookup:
             status = await repository.client_status(lookup, claims.client_id)
-        statuses.put(claims.client_id, status)
+        state.statuses.put(claims.client_id, status)
     if status is not ClientStatus.ACTIVE:
         await _refuse(request, principal, security_scopes, "client is not active")
         raise Forbidden("This client is suspended or no longer registered")
 
-    retry_after = auth_state(request).limiter.acquire(claims.client_id, claims.role)
+    retry_after = state.limiter.acquire(claims.client_id, claims.role)
     if retry_after is not None:
         log.info("auth.rate_limited", retry_after=retry_after)
         raise TooManyRequests(retry_after)
@@ -136,7 +135,7 @@ async def authenticate(
     except FHIRError as exc:
         await _refuse(request, principal, security_scopes, f"end-user context: {exc.diagnostics}")
         raise
-    return replace(principal, end_user=user, purpose=purpose)
+    return principal.acting_for(user, purpose)
 
 
 async def _refuse(

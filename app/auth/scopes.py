@@ -13,6 +13,7 @@ each role gets only the resources its statutory job needs.
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 
 class AgencyRole(StrEnum):
@@ -111,6 +112,7 @@ def grant(requested: str | None, allowed: frozenset[str]) -> frozenset[str]:
     return frozenset(scope for scope in requested.split() if satisfies(allowed, scope))
 
 
+@cache  # a route's few scope strings, asked about on every request
 def touches_patient_data(scope: str) -> bool:
     parsed = SmartScope.parse(scope)
     return parsed is not None and parsed.resource in PATIENT_DATA_RESOURCES

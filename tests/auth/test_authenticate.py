@@ -3,6 +3,7 @@ end-user context, 429 past the rate, and the role-by-scope matrix."""
 
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEventRow
 from app.auth import clients
 from app.auth.models import ClientStatus
-from app.auth.principal import PurposeOfUse
+from app.auth.principal import EndUser, OdsCode, Principal, Purpose, PurposeOfUse
 from app.auth.rate_limit import RateLimit
 from app.auth.scopes import ROLE_SCOPES, AgencyRole, Scope, satisfies
 from app.auth.tokens import generate_signing_key
@@ -169,3 +170,14 @@ async def test_rate_limit_is_429_with_retry_after(
                 response, 429, code="throttled", spine_code="TOO_MANY_REQUESTS"
             )
             assert int(response.headers["retry-after"]) >= 1
+
+
+def test_acting_for_keeps_everything_but_the_request_context() -> None:
+    base = Principal(
+        client_id="c-1", ods_code=OdsCode("A1B2C"), organisation_name="Org", role=AgencyRole.POLICE,
+        scopes=frozenset({"system/Patient.rs"}), end_user=EndUser("old", "Old", "Old"),
+        purpose=Purpose(PurposeOfUse.HLEGAL, "old"), request_id="r-1",
+    )  # fmt: skip
+    user, purpose = EndUser("u-1", "Sam", "Officer"), Purpose(PurposeOfUse.PATSFTY, "why")
+    assert base.acting_for(user, purpose) == replace(base, end_user=user, purpose=purpose)
+    assert base.acting_for(None, None) == replace(base, end_user=None, purpose=None)
