@@ -59,7 +59,10 @@ async def plain(nhs_number: str, session: SessionDep) -> dict[str, str]:
 
 
 @bench_routes.get("/bench/auth/{nhs_number}")
-async def auth_only(nhs_number: str, principal: PatientReader) -> dict[str, str]:
+async def auth_only(
+    nhs_number: str, principal: PatientReader, session: SessionDep
+) -> dict[str, str]:
+    # The session too, as `plain` has it: the token check no longer brings one.
     return {"nhs_number": nhs_number}
 
 
