@@ -7,6 +7,7 @@ search) skips the session: it runs compiled statements (`DriverStatement`) on a
 pooled asyncpg connection with no transaction open (`driver_connection`).
 """
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
@@ -16,6 +17,7 @@ import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import ClauseElement, Connection, event, inspect
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import types as sa_types
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -78,15 +80,30 @@ class DriverStatement:
 
 def loaded(model: type[ModelT], rows: Sequence[asyncpg.Record]) -> list[ModelT]:
     """Instances of `model` (transient: in no session) from the rows of a `select(model)`
-    run as a `DriverStatement`."""
-    keys = _attribute_keys(model)
-    return [model(**{keys[name]: value for name, value in row.items()}) for row in rows]
+    run as a `DriverStatement`, with the values SQLAlchemy would have given."""
+    keys, uuids = _attribute_keys(model)
+    loaded = []
+    for row in rows:
+        values = {keys[name]: value for name, value in row.items()}
+        for key in uuids:
+            if values[key] is not None:
+                # asyncpg's own UUID type, which orjson (and so our JSON) refuses.
+                values[key] = uuid.UUID(bytes=values[key].bytes)
+        loaded.append(model(**values))
+    return loaded
 
 
 @cache
-def _attribute_keys(model: type[Base]) -> dict[str, str]:
-    """Column name -> mapped attribute name."""
-    return {column.name: key for key, column in inspect(model).columns.items()}
+def _attribute_keys(model: type[Base]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(column name -> mapped attribute name, the attributes holding UUIDs)."""
+    columns = inspect(model).columns.items()
+    uuids = []
+    for key, column in columns:
+        if isinstance(column.type, sa_types.Uuid):
+            if not column.type.as_uuid:
+                raise TypeError(f"{model.__name__}.{key} loads as str; loaded() gives UUIDs")
+            uuids.append(key)
+    return {column.name: key for key, column in columns}, tuple(uuids)
 
 
 _AUTOCOMMIT = "cci.db.autocommit"

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 from joserfc import jwt
@@ -57,7 +58,7 @@ from app.cpis.models import (
 )
 from app.cpis.profile import FlagStatus, PlanType
 from app.cpis.reads import search_flags
-from app.cpis.repository import get_owned
+from app.cpis.repository import find_for_subject, get_owned
 from app.db import create_sessionmaker, driver_connection
 from app.settings import Settings
 from tests.fixtures.auth import RegisterClient, end_user_headers, fetch_token
@@ -307,6 +308,20 @@ async def test_savepoint_rows_wait_for_the_outer_commit_and_vanish_with_a_rollba
         checked, broken = await verify_chain(session)
     assert list(details) == ["a", "c"]
     assert (checked, broken) == (2, None)
+
+
+async def test_plans_read_on_the_driver_connection_hold_plain_uuids(engine: AsyncEngine) -> None:
+    # asyncpg decodes uuid to a type of its own, which orjson refuses: loaded() converts.
+    plan = _plan(LA_ONE, "A")
+    async with create_sessionmaker(engine)() as session:
+        session.add(plan)
+        await session.commit()
+    reader = replace(PRINCIPAL, ods_code=OdsCode(READER), role=AgencyRole.HEALTH_UNSCHEDULED)
+    async with driver_connection(engine) as connection:
+        [found] = await find_for_subject(connection, CHILD, reader, date.today())
+    assert type(found.id) is uuid.UUID
+    assert found.id == plan.id
+    assert orjson.loads(orjson.dumps({"id": found.id})) == {"id": str(plan.id)}
 
 
 async def test_an_unscheduled_read_is_not_held_up_by_an_update_in_progress(
