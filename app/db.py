@@ -82,15 +82,15 @@ def loaded(model: type[ModelT], rows: Sequence[asyncpg.Record]) -> list[ModelT]:
     """Instances of `model` (transient: in no session) from the rows of a `select(model)`
     run as a `DriverStatement`, with the values SQLAlchemy would have given."""
     keys, uuids = _attribute_keys(model)
-    loaded = []
+    instances = []
     for row in rows:
         values = {keys[name]: value for name, value in row.items()}
         for key in uuids:
             if values[key] is not None:
                 # asyncpg's own UUID type, which orjson (and so our JSON) refuses.
                 values[key] = uuid.UUID(bytes=values[key].bytes)
-        loaded.append(model(**values))
-    return loaded
+        instances.append(model(**values))
+    return instances
 
 
 @cache
