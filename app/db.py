@@ -212,6 +212,12 @@ async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connec
         driver: asyncpg.Connection = pooled.driver_connection
         try:
             yield driver
+        except Exception as exc:
+            if driver.is_closed():
+                # Whatever asyncpg raised as it went (it varies with the moment), the
+                # request failed because the database went away: a 503 to retry.
+                raise ConnectionError("the database connection was lost") from exc
+            raise
         finally:
             if driver.is_closed():
                 # Lost (server restart, terminated backend): the pool cannot see errors

@@ -18,6 +18,7 @@ from app.db import (
     autocommit_unless_begun,
     autocommits,
     create_sessionmaker,
+    database_unavailable,
     driver_connection,
     get_session,
     loaded,
@@ -66,20 +67,26 @@ async def test_a_driver_connection_commits_each_statement_and_returns_clean(
     assert not connection.is_in_transaction()
 
 
-async def test_a_lost_driver_connection_is_dropped_from_the_pool(engine: AsyncEngine) -> None:
-    async def lose_connection() -> int:
+async def test_a_lost_driver_connection_is_a_503_and_dropped_from_the_pool(
+    engine: AsyncEngine,
+) -> None:
+    backend = 0
+
+    async def read_through_a_lost_connection() -> None:
+        nonlocal backend
         async with driver_connection(engine) as connection:
-            backend: int = await connection.fetchval("SELECT pg_backend_pid()")
+            backend = await connection.fetchval("SELECT pg_backend_pid()")
             async with engine.connect() as other:
                 await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
             for _ in range(100):  # the server's goodbye arrives on its own
                 if connection.is_closed():
                     break
                 await asyncio.sleep(0.01)
-            assert connection.is_closed()
-            return backend
+            await connection.fetchval("SELECT 1")
 
-    backend = await lose_connection()
+    with pytest.raises(ConnectionError) as lost:
+        await read_through_a_lost_connection()
+    assert database_unavailable(lost.value)  # answered 503 with Retry-After
     # Every pooled connection works: the dead one was not handed back.
     async with engine.connect() as one, engine.connect() as two:
         for again in (one, two):
