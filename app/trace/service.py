@@ -49,14 +49,14 @@ class MatchOutcome:
 
 
 async def _audit_failure(
-    writer: AuditWriter, principal: Principal, number: str, detail: str
+    writer: AuditWriter, principal: Principal, number: str, detail: str, *, status: int = 404
 ) -> None:
     failed = audit_row(
         principal,
         action=AuditAction.READ,
         resource_type="Patient",
         resource_id=number,
-        outcome=AuditOutcome.MINOR_FAILURE,
+        outcome=AuditOutcome.SERIOUS_FAILURE if status >= 500 else AuditOutcome.MINOR_FAILURE,
         detail=detail,
     )
     await writer.append([failed])
@@ -83,9 +83,8 @@ async def read_patient(
         try:
             result = await spine.retrieve(requested)
         except FHIRError as exc:
-            await _audit_failure(
-                writer, principal, requested, f"retrieve failed: {exc.status_code}"
-            )
+            detail = f"retrieve failed: {exc.status_code}"
+            await _audit_failure(writer, principal, requested, detail, status=exc.status_code)
             raise
         if result.patient is None:
             await _audit_failure(writer, principal, requested, f"retrieve {result.status.value}")
