@@ -45,8 +45,8 @@ _SAVEPOINTS = "cci.audit.savepoints"  # open savepoint -> rows queued before it 
 
 
 async def get_audit_writer(request: Request) -> AuditWriter:
-    """The application's writer (`AuditWriterDep`), for a route whose rows never share a
-    transaction (it runs on `app.db.driver_connection`)."""
+    """The application's writer (`AuditWriterDep`), for a route whose audit rows have no
+    transaction to share: a Spine read, a flag search on `app.db.driver_connection`."""
     writer: AuditWriter = request.app.state.audit_writer
     return writer
 
