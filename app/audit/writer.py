@@ -9,16 +9,24 @@ statement) on one connection of its own. Rows that do share a transaction with
 the action they record still go through the session (`service`), so they land
 with it or not at all.
 
+A statement that must land with its audit row but shares no transaction with
+anything else (an unscheduled flag read's access events and notification, with the
+read's row riding on it: `repository.riding_append`) goes through the writer too,
+as `carry`.
+
 One connection is enough: every append, from any connection, waits for the one
 chain-head row lock, so appends never run side by side anyway. Rows that arrive
-while an append is in flight wait and go together in the next statement: one
-round trip and one WAL flush for all of them (group commit). Each caller's
-`append` returns only once its own rows are committed.
+while an append is in flight wait and go together in the next statement, and
+waiting runs of one carrying statement go together pipelined in one implicit
+transaction: one round trip and one WAL flush for all of them (group commit).
+Each caller returns only once its own rows are committed.
 """
 
 import asyncio
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -52,7 +60,18 @@ class WriterClosed(ConnectionError):
     the request may be retried."""
 
 
-_Waiting = tuple[Sequence[Content], "asyncio.Future[None]"]
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """Runs of one statement that carries its own audit row (`repository.riding_append`)
+    and returns that row's seq, NULL or no row meaning it did not land. The runs of one
+    `carry` commit together or not at all."""
+
+    statement: DriverStatement
+    runs: Sequence[Sequence[Any]]
+
+
+_Job = Sequence[Content] | Carried
+_Waiting = tuple[_Job, "asyncio.Future[None]"]
 
 
 class AuditWriter:
@@ -73,10 +92,19 @@ class AuditWriter:
     async def append(self, contents: Sequence[Content]) -> None:
         """Chain and insert `contents`, committed before this returns. A caller cancelled
         meanwhile does not cancel the write: the access it records may already be out."""
+        await self._queued(contents)
+
+    async def carry(self, statement: DriverStatement, runs: Sequence[Sequence[Any]]) -> None:
+        """Run `statement` once per argument list in `runs`, committed before this returns,
+        in one transaction with any other callers' runs of it that are waiting: one round
+        trip and one WAL flush for them all. Raises if any run's audit row did not land."""
+        await self._queued(Carried(statement, runs))
+
+    async def _queued(self, job: _Job) -> None:
         if self._closed:
             raise WriterClosed("the audit writer is closed")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((contents, done))
+        self._waiting.append((job, done))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         await done
@@ -96,9 +124,14 @@ class AuditWriter:
             self._flusher = None
 
     async def _try(self, group: list[_Waiting]) -> Exception | None:
-        """Append the group's rows in one statement; the error, if it failed."""
+        """Run the group's jobs (all of one kind) in one statement; the error, if it failed."""
         try:
-            await self._send([row for contents, _ in group for row in contents])
+            first = group[0][0]
+            if isinstance(first, Carried):
+                runs = [run for job, _ in group for run in _carried(job).runs]
+                await self._run(first.statement, runs)
+            else:
+                await self._send([row for job, _ in group for row in _rows(job)])
         except Exception as exc:
             return exc
         return None
@@ -106,16 +139,31 @@ class AuditWriter:
     async def _send(self, rows: Sequence[Content]) -> None:
         statement, params = append_statement(rows)
         compiled = _STATEMENTS[statement]
-        args = compiled.args(params)
+        await self._run(compiled, [compiled.args(params)])
+
+    async def _run(self, statement: DriverStatement, runs: Sequence[Sequence[Any]]) -> None:
         try:
-            await (await self._connected()).fetchval(compiled.sql, *args)
+            landed = await self._pipelined(statement, runs)
         except Exception:
             if self._connection is not None and not self._connection.is_closed():
                 raise  # the database refused the statement: nothing to retry
             # The connection was lost (server restart, network): once more on a new one.
             # Had the lost statement committed, its rows are now recorded twice, which a
             # reader of the trail can see (same request id); never recording them is worse.
-            await (await self._connected()).fetchval(compiled.sql, *args)
+            landed = await self._pipelined(statement, runs)
+        if len(landed) != len(runs) or any(row[0] is None for row in landed):
+            raise RuntimeError("an audit row was not appended")
+
+    async def _pipelined(
+        self, statement: DriverStatement, runs: Sequence[Sequence[Any]]
+    ) -> list[asyncpg.Record]:
+        connection = await self._connected()
+        if len(runs) == 1:
+            row = await connection.fetchrow(statement.sql, *runs[0])
+            return [] if row is None else [row]
+        # Pipelined in one implicit transaction (asyncpg >= 0.22): all land or none.
+        rows: list[asyncpg.Record] = await connection.fetchmany(statement.sql, runs)
+        return rows
 
     async def _connected(self) -> asyncpg.Connection:
         if self._connection is None or self._connection.is_closed():
@@ -141,15 +189,42 @@ async def _connect(dsn: str) -> asyncpg.Connection:
 
 
 def _take_group(waiting: deque[_Waiting]) -> list[_Waiting]:
-    """The callers at the front of `waiting` whose rows fit one statement (at least one):
-    up to `LARGE_APPEND` rows, where the one-statement append stops being cheap."""
-    group: list[_Waiting] = []
-    rows = 0
-    while waiting and (not group or rows + len(waiting[0][0]) <= LARGE_APPEND):
+    """The first waiting job and those after it of the same kind (plain rows, or runs of
+    the same carrying statement) that fit one round trip with it: up to `LARGE_APPEND`
+    rows or runs, where the one-statement append stops being cheap. Jobs of other kinds
+    keep their places."""
+    first = waiting.popleft()
+    group, size, kind = [first], _size(first[0]), _kind(first[0])
+    others: list[_Waiting] = []
+    while waiting:
         entry = waiting.popleft()
-        group.append(entry)
-        rows += len(entry[0])
+        if _kind(entry[0]) is kind and size + _size(entry[0]) <= LARGE_APPEND:
+            group.append(entry)
+            size += _size(entry[0])
+        else:
+            others.append(entry)
+    waiting.extendleft(reversed(others))
     return group
+
+
+def _kind(job: _Job) -> DriverStatement | None:
+    return job.statement if isinstance(job, Carried) else None
+
+
+def _size(job: _Job) -> int:
+    return len(job.runs) if isinstance(job, Carried) else len(job)
+
+
+def _carried(job: _Job) -> Carried:
+    if not isinstance(job, Carried):
+        raise TypeError("a group holds jobs of one kind")
+    return job
+
+
+def _rows(job: _Job) -> Sequence[Content]:
+    if isinstance(job, Carried):
+        raise TypeError("a group holds jobs of one kind")
+    return job
 
 
 def _settle(group: list[_Waiting], error: Exception | None) -> None:

@@ -8,7 +8,7 @@
 - Plan ended at the 18th birthday (also found by the re-check).
 
 Each is written to the outbox in the caller's transaction (`outbox.enqueue`; an access
-notification with the read that caused it, `repository.record_unscheduled_read`).
+notification with the read that caused it, `repository.UNSCHEDULED_READ`).
 """
 
 import uuid
@@ -77,7 +77,7 @@ def access_notification(
     now: datetime,
 ) -> tuple[uuid.UUID, dict[str, Any]]:
     """The id and resource of an Access to Service Notification to the LA that owns `flags`
-    (all one LA's). `repository.record_unscheduled_read` inserts it only when the read
+    (all one LA's). `repository.UNSCHEDULED_READ` inserts it only when the read
     opens a new notification window."""
     user = principal.end_user
     person: dict[str, Any] = {

@@ -62,14 +62,14 @@ async def search_flags(
     settings: Settings,
     now: datetime,
 ) -> FlagSearch:
-    """Runs on `connection` with no transaction around it (`app.db.driver_connection`):
-    every write below is one statement carrying its own audit row, or the audit rows
-    alone, which go through the writer."""
+    """Reads on `connection` (`app.db.driver_connection`, no transaction open); every
+    write goes through the audit writer, grouped with other requests' writes: the audit
+    rows alone, or the unscheduled-read statement carrying its own audit row."""
     today = england_today(now)
     flags = await repository.find_for_subject(connection, number, principal, today)
     result = FlagSearch(flags, is_unscheduled(principal, declared_unscheduled))
     if records_reads(settings):
-        await _record(connection, writer, principal, number, result, settings, now)
+        await _record(writer, principal, number, result, settings, now)
     if include_access:
         visible = [f.id for f in flags if repository.access_history_visible(principal, f)]
         for event in await repository.latest_access(connection, visible):
@@ -78,7 +78,6 @@ async def search_flags(
 
 
 async def _record(
-    connection: asyncpg.Connection,
     writer: AuditWriter,
     principal: Principal,
     number: str,
@@ -108,12 +107,17 @@ async def _record(
         await writer.append([audited(owner) for owner in owners])
         return
     window = timedelta(hours=settings.cpis_notification_window_hours)
+    runs = []
     for owner, flags in by_owner.items():
         child = flags[0].nhs_number
         notification_id, notification = access_notification(
             principal, flags, number=child, setting=principal.role.value, now=now
         )
         read = repository.UnscheduledRead(flags, child, notification_id, notification)
-        await repository.record_unscheduled_read(
-            connection, principal, read, now=now, window=window, audit=audited(owner)
+        runs.append(
+            repository.unscheduled_read_run(
+                principal, read, now=now, window=window, audit=audited(owner)
+            )
         )
+    # Every owning LA's record in one transaction: none is told of a read that failed.
+    await writer.carry(repository.UNSCHEDULED_READ, runs)

@@ -315,7 +315,7 @@ _READER_COLUMNS = (
 )
 # Sent on the asyncpg connection itself: SQLAlchemy's per-execution work on this large
 # statement (cache key, ~40 binds) took more CPU than every other part of the read.
-_UNSCHEDULED_READ = DriverStatement(_unscheduled_read_statement())
+UNSCHEDULED_READ = DriverStatement(_unscheduled_read_statement())
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,15 +328,16 @@ class UnscheduledRead:
     notification: dict[str, Any]
 
 
-async def record_unscheduled_read(
-    connection: asyncpg.Connection,
+def unscheduled_read_run(
     principal: Principal,
     read: UnscheduledRead,
     *,
     now: datetime,
     window: timedelta,
     audit: Content,
-) -> None:
+) -> list[Any]:
+    """The arguments of `UNSCHEDULED_READ` recording `read`: its access events, the
+    notification unless the window is still closed, and `audit` riding with them."""
     user = principal.end_user
     parameters = {
         "flag_ids": [flag.id for flag in read.flags],
@@ -358,9 +359,7 @@ async def record_unscheduled_read(
         "resource": orjson.dumps(read.notification).decode(),
     }
     parameters |= audit_repository.riding_params(audit)
-    landed = await connection.fetchval(_UNSCHEDULED_READ.sql, *_UNSCHEDULED_READ.args(parameters))
-    if landed is None:
-        raise RuntimeError("the read's audit row was not appended")
+    return UNSCHEDULED_READ.args(parameters)
 
 
 async def flags_to_recheck(

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.audit import writer as writer_module
 from app.audit.chain import BrokenLink, Content
 from app.audit.models import AuditEventRow
-from app.audit.repository import LARGE_APPEND
+from app.audit.repository import APPEND_ONE, LARGE_APPEND, append_statement
 from app.audit.service import AuditAction, audit_row, queue, verify_chain
 from app.audit.writer import AuditWriter, WriterClosed, asyncpg_dsn
 from app.auth.principal import EndUser, OdsCode, Principal
 from app.auth.scopes import AgencyRole
-from app.db import create_sessionmaker
+from app.db import DriverStatement, create_sessionmaker
 
 READER = Principal(
     client_id="client-1",
@@ -189,3 +189,79 @@ async def test_an_append_stuck_behind_the_chain_head_times_out_and_the_writer_re
     details, (checked, broken) = await _trail(engine)
     assert details == ["after"]
     assert (checked, broken) == (1, None)
+
+
+# Statements that carry their own audit row (`carry`): here the one-row append itself,
+# which like every carrier returns the appended row's seq.
+
+CARRIER = DriverStatement(APPEND_ONE)
+
+
+def _run(content: Content) -> list[object]:
+    _, params = append_statement([content])
+    return CARRIER.args(params)
+
+
+async def test_carried_runs_waiting_together_commit_in_one_round_trip(
+    engine: AsyncEngine, writer: AuditWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    round_trips: list[int] = []
+    pipelined = writer._pipelined
+
+    async def counted(statement: DriverStatement, runs: Sequence[Sequence[object]]) -> object:
+        round_trips.append(len(runs))
+        return await pipelined(statement, runs)
+
+    monkeypatch.setattr(writer, "_pipelined", counted)
+    callers = [[_run(_row(f"carry {c} run {r}")) for r in range(1 + c % 2)] for c in range(12)]
+    await asyncio.gather(*(writer.carry(CARRIER, runs) for runs in callers))
+
+    details, (checked, broken) = await _trail(engine)
+    assert (checked, broken) == (18, None)
+    assert details == [f"carry {c} run {r}" for c in range(12) for r in range(1 + c % 2)]
+    assert sum(round_trips) == 18
+    assert len(round_trips) < 4  # the first goes alone; the others waited and went together
+
+
+async def test_a_carry_lands_whole_or_not_at_all_and_fails_only_its_caller(
+    engine: AsyncEngine, writer: AuditWriter
+) -> None:
+    bad = _row("bad") | {"recorded": "not a time"}
+    outcomes = await asyncio.gather(
+        writer.carry(CARRIER, [_run(_row("first"))]),
+        writer.carry(CARRIER, [_run(_row("beside the bad run")), _run(bad)]),
+        writer.carry(CARRIER, [_run(_row("after"))]),
+        return_exceptions=True,
+    )
+    assert [o is None for o in outcomes] == [True, False, True]
+    details, (checked, broken) = await _trail(engine)
+    assert details == ["first", "after"]
+    assert (checked, broken) == (2, None)
+
+
+async def test_a_carried_run_whose_audit_row_did_not_land_fails_its_caller(
+    writer: AuditWriter,
+) -> None:
+    nothing = DriverStatement(text("SELECT CAST(NULL AS bigint) WHERE :keep"))
+    with pytest.raises(RuntimeError, match="not appended"):
+        await writer.carry(nothing, [[True]])
+    with pytest.raises(RuntimeError, match="not appended"):
+        await writer.carry(nothing, [[False], [True]])  # no row at all from the first
+
+
+async def test_plain_rows_and_carried_runs_waiting_together_all_land_each_kind_in_order(
+    engine: AsyncEngine, writer: AuditWriter
+) -> None:
+    calls = []
+    for n in range(10):
+        if n % 3:
+            calls.append(writer.append([_row(f"plain {n}")]))
+        else:
+            calls.append(writer.carry(CARRIER, [_run(_row(f"carried {n}"))]))
+    await asyncio.gather(*calls)
+    details, (checked, broken) = await _trail(engine)
+    assert (checked, broken) == (10, None)
+    plain = [d for d in details if d and d.startswith("plain")]
+    carried = [d for d in details if d and d.startswith("carried")]
+    assert plain == [f"plain {n}" for n in range(10) if n % 3]
+    assert carried == [f"carried {n}" for n in range(10) if not n % 3]
