@@ -305,8 +305,10 @@ async def main(args: argparse.Namespace) -> None:
                        for _ in range(20)]  # fmt: skip
             silent_readers = [await token(http, silent, AgencyRole.HEALTH_UNSCHEDULED, gateway_url)
                               for _ in range(20)]  # fmt: skip
-            unflagged = [nhs_number.generate(random.Random(9)) for _ in range(args.children)]
-            targets = numbers + unflagged[: len(numbers)]  # half the reads find a plan
+            # Half the reads find a plan; the other half ask for as many children without.
+            rng, planned = random.Random(9), set(numbers)
+            unflagged = [n for n in (nhs_number.generate(rng) for _ in numbers) if n not in planned]
+            targets = numbers + unflagged
             await load(audited, readers, targets, 4, 2)  # warm up both
             await load(silent, silent_readers, targets, 4, 2)
             for level in (1, 10, 50):
