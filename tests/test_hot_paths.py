@@ -203,6 +203,40 @@ async def test_concurrent_unscheduled_reads_notify_each_la_once(
     assert sorted(w.owner_ods for w in windows) == [LA_ONE, LA_TWO]
 
 
+async def test_a_read_of_two_las_plans_records_for_both_or_for_neither(
+    engine: AsyncEngine, audit_writer: AuditWriter
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        session.add_all([_plan(LA_ONE, "A"), _plan(LA_TWO, "C")])
+        await session.commit()
+    reader = replace(PRINCIPAL, ods_code=OdsCode(READER), role=AgencyRole.HEALTH_UNSCHEDULED)
+    refuse_la_two = f"""
+        CREATE FUNCTION refuse_la_two() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.owner_ods = '{LA_TWO}' THEN RAISE EXCEPTION 'refused'; END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER refuse_la_two BEFORE INSERT ON cpis_access_event
+            FOR EACH ROW EXECUTE FUNCTION refuse_la_two();
+    """
+    async with driver_connection(engine) as connection:
+        await connection.execute(refuse_la_two)
+        try:
+            with pytest.raises(asyncpg.RaiseError, match="refused"):
+                await search_flags(
+                    connection, audit_writer, reader, CHILD, declared_unscheduled=None,
+                    include_access=False, settings=Settings(), now=datetime.now(UTC),
+                )  # fmt: skip
+        finally:
+            await connection.execute(
+                "DROP TRIGGER refuse_la_two ON cpis_access_event; DROP FUNCTION refuse_la_two()"
+            )
+    async with sessions() as session:
+        for model in (AccessEvent, Notification, NotificationWindow, AuditEventRow):
+            assert (await session.scalar(select(func.count()).select_from(model))) == 0, model
+
+
 ISSUER = "http://gateway.test"
 
 
