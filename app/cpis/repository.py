@@ -313,8 +313,9 @@ _READER_COLUMNS = (
     "job_title",
     "request_id",
 )
-# Sent on the asyncpg connection itself: SQLAlchemy's per-execution work on this large
-# statement (cache key, ~40 binds) took more CPU than every other part of the read.
+# Sent by the audit writer on its asyncpg connection (`AuditWriter.carry`), not through
+# SQLAlchemy, whose per-execution work on this large statement (cache key, ~40 binds)
+# took more CPU than every other part of the read.
 UNSCHEDULED_READ = DriverStatement(_unscheduled_read_statement())
 
 
