@@ -211,17 +211,21 @@ async def test_a_read_of_two_las_plans_records_for_both_or_for_neither(
         session.add_all([_plan(LA_ONE, "A"), _plan(LA_TWO, "C")])
         await session.commit()
     reader = replace(PRINCIPAL, ods_code=OdsCode(READER), role=AgencyRole.HEALTH_UNSCHEDULED)
-    refuse_la_two = f"""
-        CREATE FUNCTION refuse_la_two() RETURNS trigger LANGUAGE plpgsql AS $$
+    # Whichever LA's record goes second is refused, once the first one's is in.
+    refuse_second_la = """
+        CREATE FUNCTION refuse_second_la() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF NEW.owner_ods = '{LA_TWO}' THEN RAISE EXCEPTION 'refused'; END IF;
+            IF EXISTS (SELECT 1 FROM cpis_access_event e WHERE e.recorded_at = NEW.recorded_at
+                       AND e.owner_ods <> NEW.owner_ods) THEN
+                RAISE EXCEPTION 'refused';
+            END IF;
             RETURN NEW;
         END $$;
-        CREATE TRIGGER refuse_la_two BEFORE INSERT ON cpis_access_event
-            FOR EACH ROW EXECUTE FUNCTION refuse_la_two();
+        CREATE TRIGGER refuse_second_la BEFORE INSERT ON cpis_access_event
+            FOR EACH ROW EXECUTE FUNCTION refuse_second_la();
     """
     async with driver_connection(engine) as connection:
-        await connection.execute(refuse_la_two)
+        await connection.execute(refuse_second_la)
         try:
             with pytest.raises(asyncpg.RaiseError, match="refused"):
                 await search_flags(
@@ -230,7 +234,8 @@ async def test_a_read_of_two_las_plans_records_for_both_or_for_neither(
                 )  # fmt: skip
         finally:
             await connection.execute(
-                "DROP TRIGGER refuse_la_two ON cpis_access_event; DROP FUNCTION refuse_la_two()"
+                "DROP TRIGGER refuse_second_la ON cpis_access_event;"
+                " DROP FUNCTION refuse_second_la()"
             )
     async with sessions() as session:
         for model in (AccessEvent, Notification, NotificationWindow, AuditEventRow):
