@@ -128,10 +128,11 @@ class AuditWriter:
         try:
             first = group[0][0]
             if isinstance(first, Carried):
-                runs = [run for job, _ in group for run in _carried(job).runs]
+                runs = [run for job, _ in group if isinstance(job, Carried) for run in job.runs]
                 await self._run(first.statement, runs)
             else:
-                await self._send([row for job, _ in group for row in _rows(job)])
+                rows = [row for job, _ in group if not isinstance(job, Carried) for row in job]
+                await self._send(rows)
         except Exception as exc:
             return exc
         return None
@@ -213,18 +214,6 @@ def _kind(job: _Job) -> DriverStatement | None:
 
 def _size(job: _Job) -> int:
     return len(job.runs) if isinstance(job, Carried) else len(job)
-
-
-def _carried(job: _Job) -> Carried:
-    if not isinstance(job, Carried):
-        raise TypeError("a group holds jobs of one kind")
-    return job
-
-
-def _rows(job: _Job) -> Sequence[Content]:
-    if isinstance(job, Carried):
-        raise TypeError("a group holds jobs of one kind")
-    return job
 
 
 def _settle(group: list[_Waiting], error: Exception | None) -> None:
